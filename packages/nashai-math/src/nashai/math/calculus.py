@@ -1,0 +1,1 @@
+"""nashai.math.calculus (being written)."""

@@ -1,0 +1,1 @@
+"""nashai.math.information (being written)."""

@@ -1,0 +1,28 @@
+"""Input checks done once at the door of every linalg routine."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nashai.math.errors import LinAlgError
+
+
+def as_float_matrix(a, name: str = "a") -> np.ndarray:
+    """Return `a` as a 2-D float64 (or complex128) array, or raise a clear error."""
+    arr = np.asarray(a)
+    if arr.ndim != 2:
+        raise LinAlgError(f"{name} must be a 2-D matrix, got an array of shape {arr.shape}")
+    if arr.dtype.kind not in "biufc":
+        raise LinAlgError(f"{name} must hold numbers, got dtype {arr.dtype}")
+    arr = arr.astype(np.complex128 if arr.dtype.kind == "c" else np.float64, copy=False)
+    if not np.all(np.isfinite(arr)):
+        raise LinAlgError(f"{name} contains NaN or infinity")
+    return arr
+
+
+def as_square_matrix(a, name: str = "a") -> np.ndarray:
+    """Return `a` as a square 2-D float array, or raise LinAlgError naming the shape."""
+    arr = as_float_matrix(a, name)
+    if arr.shape[0] != arr.shape[1]:
+        raise LinAlgError(f"{name} must be square, got shape {arr.shape}")
+    return arr

@@ -1,0 +1,6 @@
+"""Stub: being written."""
+
+def power_iteration(*args, **kwargs):
+    raise NotImplementedError
+
+

@@ -1,0 +1,9 @@
+"""Stub: being written."""
+
+
+class Vector:
+    pass
+
+
+class Matrix:
+    pass

@@ -1,0 +1,1 @@
+"""nashai.math.optimization (being written)."""

@@ -1,0 +1,1 @@
+"""nashai.math.probability (being written)."""
