@@ -1,4 +1,6 @@
-"""nashai.ml: classical machine learning with scikit-learn's estimator API, built on nashai-math.
+"""nashai.ml: classical machine learning with scikit-learn's estimator API (being written)."""
 
-Not implemented yet: this module is empty on purpose (see the package README).
-"""
+from nashai.ml.base import BaseEstimator, NotFittedError, clone
+
+__all__ = ["BaseEstimator", "NotFittedError", "clone"]
+__version__ = "0.1.0"
