@@ -1,0 +1,1 @@
+"""Test-only loopback backend (being written)."""
