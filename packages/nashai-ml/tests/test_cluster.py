@@ -8,8 +8,8 @@ from sklearn import cluster as sk
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from nashai.ml.base import NotFittedError, clone
-from nashai.ml.cluster import ConvergenceWarning, KMeans, kmeans_plusplus
+from nashai.ml.base import ConvergenceWarning, NotFittedError, clone
+from nashai.ml.cluster import KMeans, kmeans_plusplus
 
 
 def blobs():

@@ -8,8 +8,7 @@ from sklearn.datasets import load_iris, make_blobs
 from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import StandardScaler
 
-from nashai.ml.base import NotFittedError, clone
-from nashai.ml.cluster import ConvergenceWarning
+from nashai.ml.base import ConvergenceWarning, NotFittedError, clone
 from nashai.ml.mixture import GaussianMixture
 
 COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]

@@ -19,6 +19,10 @@ class NotFittedError(ValueError, AttributeError):
     """Raised when `predict`, `transform`, ... is called before `fit`."""
 
 
+class ConvergenceWarning(UserWarning):
+    """An iterative fit stopped before it converged, or converged to a degenerate solution."""
+
+
 class BaseEstimator:
     """Base class giving `get_params`, `set_params` and a readable `repr` from the constructor."""
 

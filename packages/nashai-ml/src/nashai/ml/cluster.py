@@ -24,16 +24,13 @@ import numpy as np
 from nashai.ml.base import (
     BaseEstimator,
     ClusterMixin,
+    ConvergenceWarning,
     TransformerMixin,
     check_array,
     check_is_fitted,
     check_n_features,
     check_random_state,
 )
-
-
-class ConvergenceWarning(UserWarning):
-    """An iterative fit stopped before it converged, or converged to a degenerate solution."""
 
 
 def _squared_distances(X: np.ndarray, x_squared_norms: np.ndarray, centers: np.ndarray):

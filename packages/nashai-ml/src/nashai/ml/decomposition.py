@@ -23,13 +23,13 @@ import numpy as np
 from nashai.math import linalg
 from nashai.ml.base import (
     BaseEstimator,
+    ConvergenceWarning,
     TransformerMixin,
     check_array,
     check_is_fitted,
     check_n_features,
     check_random_state,
 )
-from nashai.ml.cluster import ConvergenceWarning
 
 
 def _flip_signs_by_rows(Vt: np.ndarray) -> np.ndarray:

@@ -33,12 +33,13 @@ from nashai.math import linalg
 from nashai.math.errors import LinAlgError
 from nashai.ml.base import (
     BaseEstimator,
+    ConvergenceWarning,
     check_array,
     check_is_fitted,
     check_n_features,
     check_random_state,
 )
-from nashai.ml.cluster import ConvergenceWarning, KMeans, kmeans_plusplus
+from nashai.ml.cluster import KMeans, kmeans_plusplus
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")

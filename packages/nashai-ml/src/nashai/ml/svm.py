@@ -33,6 +33,7 @@ from nashai.ml._kernels import KERNELS, Kernel
 from nashai.ml.base import (
     BaseEstimator,
     ClassifierMixin,
+    ConvergenceWarning,
     check_array,
     check_classification_targets,
     check_is_fitted,
@@ -40,7 +41,6 @@ from nashai.ml.base import (
     check_random_state,
     check_X_y,
 )
-from nashai.ml.cluster import ConvergenceWarning
 
 TAU = 1e-12  # curvature used when k(xᵢ,xᵢ) + k(xⱼ,xⱼ) − 2k(xᵢ,xⱼ) ≤ 0 (libsvm)
 _BLOCK_ELEMENTS = 1 << 22  # kernel entries per block when many rows are computed at once
