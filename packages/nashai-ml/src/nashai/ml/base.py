@@ -183,15 +183,19 @@ def check_array(
     return arr
 
 
-def check_X_y(X, y, *, estimator: Any = None, y_numeric: bool = False, **kwargs):
-    """Validate X (2-D, finite) and y (1-D, same number of samples). Returns (X, y) arrays."""
+def check_X_y(
+    X, y, *, estimator: Any = None, y_numeric: bool = False, multi_output: bool = False, **kwargs
+):
+    """Validate X (2-D, finite) and y (1-D, or 2-D (n_samples, n_targets) with `multi_output`,
+    same number of samples). Returns (X, y) arrays."""
     X = check_array(X, estimator=estimator, **kwargs)
     who = f"{type(estimator).__name__}: " if estimator is not None else ""
     y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
+    if y.ndim == 2 and y.shape[1] == 1 and not multi_output:
         y = y.ravel()
-    if y.ndim != 1:
-        raise ValueError(f"{who}y must be 1-D (n_samples,), got an array of shape {y.shape}")
+    if y.ndim != 1 and not (multi_output and y.ndim == 2):
+        shapes = "(n_samples,) or (n_samples, n_targets)" if multi_output else "(n_samples,)"
+        raise ValueError(f"{who}y must have shape {shapes}, got an array of shape {y.shape}")
     if y.shape[0] != X.shape[0]:
         raise ValueError(
             f"{who}X and y have different numbers of samples: "

@@ -55,15 +55,7 @@ class _LinearRegressor(_LinearPredictor, RegressorMixin, BaseEstimator):
         return self._decision(X)
 
     def _validate(self, X, y):
-        X = check_array(X, estimator=self)
-        y = np.asarray(y, dtype=np.float64)
-        if y.ndim not in (1, 2) or y.shape[0] != X.shape[0]:
-            raise ValueError(
-                f"{type(self).__name__}: y must have shape (n_samples,) or (n_samples, n_targets) "
-                f"with n_samples = {X.shape[0]}, got {y.shape}"
-            )
-        if not np.all(np.isfinite(y)):
-            raise ValueError(f"{type(self).__name__}: y contains NaN or infinity")
+        X, y = check_X_y(X, y, estimator=self, y_numeric=True, multi_output=True)
         self.n_features_in_ = X.shape[1]
         return X, y
 
@@ -546,7 +538,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         return np.log(self.predict_proba(X))
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def loss(self, X, y) -> float:
         """The objective `fit` minimises, at the fitted parameters, on (X, y):

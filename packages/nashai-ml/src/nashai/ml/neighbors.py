@@ -246,15 +246,7 @@ class KNeighborsRegressor(RegressorMixin, _NeighborsBase):
 
     def fit(self, X, y) -> KNeighborsRegressor:
         """Store X (n_samples, n_features) and targets y (n_samples,) or (n_samples, n_targets)."""
-        X = check_array(X, estimator=self)
-        y = np.asarray(y, dtype=np.float64)
-        if y.ndim not in (1, 2) or y.shape[0] != X.shape[0]:
-            raise ValueError(
-                f"KNeighborsRegressor: y must have shape ({X.shape[0]},) or ({X.shape[0]}, "
-                f"n_targets), got {y.shape}"
-            )
-        if not np.all(np.isfinite(y)):
-            raise ValueError("KNeighborsRegressor: y contains NaN or infinity")
+        X, y = check_X_y(X, y, estimator=self, y_numeric=True, multi_output=True)
         self._y = y
         self._fit(X)
         return self
