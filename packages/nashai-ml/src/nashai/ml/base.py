@@ -83,16 +83,18 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def clone(estimator: BaseEstimator) -> BaseEstimator:
-    """A new, unfitted estimator with the same parameters (nested estimators cloned too)."""
+def clone(estimator):
+    """A new, unfitted estimator with the same parameters.
+
+    Estimators are rebuilt from `get_params(deep=False)`, cloning each parameter in turn, so
+    nested estimators (also inside lists and tuples, like a Pipeline's steps) come back unfitted;
+    other values are deep-copied.
+    """
     if isinstance(estimator, (list, tuple)):
         return type(estimator)(clone(e) for e in estimator)
-    if not hasattr(estimator, "get_params"):
-        raise TypeError(f"Cannot clone {estimator!r}: it has no get_params method")
-    params = estimator.get_params(deep=False)
-    params = {
-        k: clone(v) if isinstance(v, BaseEstimator) else copy.deepcopy(v) for k, v in params.items()
-    }
+    if not hasattr(estimator, "get_params") or isinstance(estimator, type):
+        return copy.deepcopy(estimator)
+    params = {k: clone(v) for k, v in estimator.get_params(deep=False).items()}
     return type(estimator)(**params)
 
 
