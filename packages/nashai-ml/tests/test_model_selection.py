@@ -395,3 +395,15 @@ def test_learning_curve_times_shuffle_and_size_errors():
         learning_curve(Ridge(), X_REG, Y_REG, train_sizes=[0.0, 0.5])
     with pytest.raises(ValueError, match=r"within \(0, 96\]"):
         learning_curve(Ridge(), X_REG, Y_REG, train_sizes=[10, 500])
+
+
+def test_grid_search_can_swap_a_pipeline_step_and_tune_it():
+    from nashai.ml.linear_model import LogisticRegression as NashaiLogisticRegression
+    from nashai.ml.svm import SVC
+
+    X, y = load_iris(return_X_y=True)
+    pipeline = Pipeline([("scale", StandardScaler()), ("clf", NashaiLogisticRegression())])
+    grid = [{"clf": [SVC()], "clf__gamma": [0.1, 1.0]}, {"clf__C": [0.1, 1.0]}]
+    search = GridSearchCV(pipeline, grid, cv=3).fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert search.best_score_ > 0.9

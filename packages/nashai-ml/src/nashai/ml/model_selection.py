@@ -672,6 +672,20 @@ def _clone_values(candidate: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _check_candidate(estimator, candidate: dict) -> None:
+    """Raise naming the first parameter of `candidate` that `estimator` cannot take, with the
+    parameters set in order, so a swapped-in step's own parameters are accepted."""
+    trial = clone(estimator)
+    for name, value in candidate.items():
+        try:
+            trial.set_params(**_clone_values({name: value}))
+        except ValueError as err:
+            raise ValueError(
+                f"GridSearchCV: invalid parameter {name!r} for estimator "
+                f"{type(estimator).__name__}: {err}"
+            ) from None
+
+
 class GridSearchCV(BaseEstimator):
     """Exhaustive search over a parameter grid, scored by cross-validation.
 
@@ -723,13 +737,8 @@ class GridSearchCV(BaseEstimator):
             )
         _check_error_score(self.error_score)
         candidates = list(ParameterGrid(self.param_grid))
-        valid = set(self.estimator.get_params(deep=True))
-        for name in {n for c in candidates for n in c}:
-            if name not in valid:
-                raise ValueError(
-                    f"GridSearchCV: invalid parameter {name!r} for estimator "
-                    f"{type(self.estimator).__name__}. Valid parameters are: {sorted(valid)}."
-                )
+        for candidate in candidates:  # a candidate may swap a pipeline step and tune the new one
+            _check_candidate(self.estimator, candidate)
         X, y = _as_indexable(X), _as_indexable(y)
         splitter = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
         splits = list(splitter.split(X, y, groups))
