@@ -117,6 +117,71 @@ def test_lasso_on_a_wide_problem_finds_the_true_support(wide):
     np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-3, atol=1e-2)
 
 
+def plain_cyclic_sweeps(gram, q, w, l1, l2, n_sweeps, rng=None):
+    """The textbook cyclic coordinate descent, n_sweeps passes of
+    wⱼ ← S(qⱼ − (Gw)ⱼ + Gⱼⱼwⱼ, l1ⱼ) / (Gⱼⱼ + l2), with Gw recomputed at every step."""
+    l1 = np.broadcast_to(l1, q.shape)
+    movable = np.flatnonzero(np.diag(gram) + l2 > 0)
+    for _ in range(n_sweeps):
+        for j in movable if rng is None else movable[rng.permutation(len(movable))]:
+            z = q[j] - gram[j] @ w + gram[j, j] * w[j]
+            w[j] = np.sign(z) * max(abs(z) - l1[j], 0.0) / (gram[j, j] + l2)
+    return w
+
+
+def cd_problems():
+    """(name, X, y, w0, l1, l2): dense and sparse solutions, a constant column, a warm start."""
+    X, y = scaled(load_breast_cancer)
+    y = X @ np.random.default_rng(0).normal(size=X.shape[1]) + 0.5  # a dense linear target
+    yield "breast-cancer-lasso", X, y, np.zeros(X.shape[1]), 0.1 * len(y), 0.0
+    Xw, yw = make_regression(40, 300, n_informative=5, noise=1.0, random_state=0)
+    yield "wide-sparse-lasso", Xw, yw, np.zeros(300), 20.0 * len(yw), 0.0
+    X = np.hstack([X, np.zeros((len(X), 1))])  # a constant feature: Gⱼⱼ = 0, never moves
+    l1 = np.full(X.shape[1], 0.05 * len(y))
+    l1[[0, 5]] = 0.0  # unpenalised coordinates, as the intercept of the l1 logistic solver
+    w0 = np.random.default_rng(1).normal(size=X.shape[1]) * (np.arange(X.shape[1]) % 3 == 0)
+    w0[-1] = 0.0
+    yield "warm-elastic-net", X, y, w0, l1, 0.3 * len(y)
+
+
+@pytest.mark.parametrize("problem", list(cd_problems()), ids=lambda problem: problem[0])
+@pytest.mark.parametrize("n_sweeps", [1, 7, 60])
+@pytest.mark.parametrize("selection", ["cyclic", "random"])
+def test_coordinate_descent_iterates_are_the_plain_cyclic_ones(problem, n_sweeps, selection):
+    _, X, y, w0, l1, l2 = problem
+    X, y = X - X.mean(axis=0), y - y.mean()
+    gram, q = X.T @ X, X.T @ y
+    rng = None if selection == "cyclic" else np.random.default_rng(3)
+    ref = plain_cyclic_sweeps(gram, q, w0.copy(), l1, l2, n_sweeps, rng)
+    rng = None if selection == "cyclic" else np.random.default_rng(3)
+    # tol=0 never stops early: exactly n_sweeps sweeps
+    w, n_iter, gap = lm.coordinate_descent(gram, q, w0.copy(), l1, l2, n_sweeps, 0.0, y @ y, rng)
+    assert n_iter == n_sweeps
+    np.testing.assert_allclose(w, ref, rtol=1e-12, atol=1e-12 * np.abs(ref).max())
+    np.testing.assert_array_equal(w == 0, ref == 0)
+    assert np.isfinite(gap) and gap >= -1e-9 * (y @ y)
+
+
+def test_coordinate_descent_switches_to_covariance_updates_on_sparse_problems(monkeypatch):
+    X, y = make_regression(40, 300, n_informative=5, noise=1.0, random_state=0)
+    X, y = X - X.mean(axis=0), y - y.mean()
+    kinds = []
+    sweep = lm._sweep
+
+    def recording_sweep(order, w, w_list, screen, Gw=None):
+        kinds.append("dot products" if Gw is None else "covariance updates")
+        return sweep(order, w, w_list, screen, Gw)
+
+    monkeypatch.setattr(lm, "_sweep", recording_sweep)
+    w, n_iter, gap = lm.coordinate_descent(
+        X.T @ X, X.T @ y, np.zeros(300), 20.0 * len(y), 0.0, 1000, 1e-8, y @ y
+    )
+    assert kinds[0] == "dot products" and kinds[-1] == "covariance updates"
+    ref = sk.Lasso(alpha=20.0, fit_intercept=False, tol=1e-8, max_iter=1000).fit(X, y)
+    np.testing.assert_allclose(w, ref.coef_, rtol=1e-6, atol=1e-6 * np.abs(ref.coef_).max())
+    assert n_iter == ref.n_iter_ and gap <= 1e-8 * (y @ y)
+
+
 def binary_and_multiclass():
     return [scaled(load_breast_cancer), scaled(load_iris), scaled(load_digits)]
 

@@ -160,37 +160,102 @@ def coordinate_descent(gram, Xty, w, l1, l2, max_iter, tol, yty, selection_rng=N
     """Minimise ½wᵀGw − qᵀw + Σⱼ l1ⱼ|wⱼ| + ½ l2‖w‖² by cyclic coordinate descent.
 
     With G = XᵀX and q = Xᵀy this is ½‖y − Xw‖² + elastic-net penalty. Each coordinate step is
-    the closed-form soft-thresholding update wⱼ ← S(qⱼ − (Gw)ⱼ + Gⱼⱼwⱼ, l1ⱼ) / (Gⱼⱼ + l2), and
-    Gw is kept up to date (one axpy per changed coordinate). Stops when the duality gap is below
-    tol·yᵀy (Friedman et al. 2010; sklearn's criterion). Shapes: gram (p, p), Xty (p,), w (p,),
-    l1 scalar or (p,). Returns (w, n_iter, gap).
+    the closed-form soft-thresholding update wⱼ ← S(zⱼ, l1ⱼ) / (Gⱼⱼ + l2), with
+    zⱼ = qⱼ − (Gw)ⱼ + Gⱼⱼwⱼ and S(z, a) = sign(z)·max(|z| − a, 0). Stops when the duality gap is
+    below tol·yᵀy (Friedman et al. 2010; sklearn's criterion). Shapes: gram (p, p), symmetric
+    positive semi-definite; Xty (p,); w (p,), updated in place; l1 scalar or (p,).
+    Returns (w, n_iter, gap).
+
+    The sweeps are sequential, so they run on Python floats (see `_sweep`), and each gets (Gw)ⱼ
+    the cheaper way: while many coordinates move, one dot product Gⱼ·w per coordinate; once
+    fewer than a quarter moved in the last sweep, Gw is kept and updated by one axpy per move
+    (glmnet's covariance updates). Both give the plain cyclic sweep's updates and iterates.
     """
     p = w.shape[0]
     l1 = np.broadcast_to(np.asarray(l1, dtype=np.float64), (p,))
-    diag = np.diag(gram).copy()
-    Gw = gram @ w
-    gap = np.inf
-    tol_gap = tol * yty
-    n_iter = 0
+    diag = np.diag(gram)
+    drift_rate = np.sqrt(diag * diag.max(initial=0.0))  # ≥ |Gⱼₖ| = |∂zⱼ/∂wₖ|, G being PSD
+    coordinates = [  # the ones that can move (Gⱼⱼ + l2 > 0), with their constants
+        (j, gram[j], q_j, l1_j, g_jj, g_jj + l2, rate)
+        for j, (q_j, l1_j, g_jj, rate) in enumerate(
+            zip(Xty.tolist(), l1.tolist(), diag.tolist(), drift_rate.tolist(), strict=True)
+        )
+        if g_jj + l2 > 0.0
+    ]
+    screen = _ZeroScreen(p)
+    w_list = w.tolist()
+    Gw = None  # Gw, while covariance updates keep it current
+    n_moved = len(coordinates)
+    gap, tol_gap, n_iter = np.inf, tol * yty, 0
     for n_iter in range(1, max_iter + 1):
-        max_change = max_w = 0.0
-        order = range(p) if selection_rng is None else selection_rng.permutation(p)
-        for j in order:
-            if diag[j] == 0.0 and l2 == 0.0:
-                continue
-            old = w[j]
-            rho = Xty[j] - Gw[j] + diag[j] * old
-            new = np.sign(rho) * max(abs(rho) - l1[j], 0.0) / (diag[j] + l2)
-            if new != old:
-                Gw += gram[j] * (new - old)
-                w[j] = new
-                max_change = max(max_change, abs(new - old))
-            max_w = max(max_w, abs(new))
+        order = coordinates
+        if selection_rng is not None:
+            order = [coordinates[i] for i in selection_rng.permutation(len(coordinates))]
+        if 4 * n_moved >= len(coordinates):
+            Gw = None
+        elif Gw is None:
+            Gw = gram @ w
+        max_change, max_w, n_moved = _sweep(order, w, w_list, screen, Gw)
         if max_w == 0.0 or max_change / max_w < tol or n_iter == max_iter:
-            gap = _duality_gap(w, Gw, Xty, yty, l1, l2)
+            gap = _duality_gap(w, gram @ w if Gw is None else Gw, Xty, yty, l1, l2)
             if gap <= tol_gap:
                 break
     return w, n_iter, gap
+
+
+class _ZeroScreen:
+    """A safe screening rule for coordinates at 0 (cf. Fercoq, Gramfort & Salmon 2015).
+
+    When zⱼ is computed and wⱼ stays 0, record the slack l1ⱼ − |zⱼ| ≥ 0 and the path length
+    Σ|Δw| of all updates so far. Since then zⱼ has moved by at most rateⱼ · (growth of the path),
+    rateⱼ ≥ maxₖ≠ⱼ|Gⱼₖ|; while that is below the slack, |zⱼ| ≤ l1ⱼ and wⱼ would stay 0, so its
+    dot product can be skipped without changing any iterate.
+    """
+
+    def __init__(self, p: int):
+        self.slack = [-1.0] * p  # negative: not known
+        self.path_at = [0.0] * p
+        self.path = 0.0
+
+
+def _sweep(order, w, w_list, screen, Gw=None):
+    """One pass of wⱼ ← S(zⱼ, l1ⱼ) / (Gⱼⱼ + l2) over `order`, on Python floats.
+
+    (Gw)ⱼ is the dot product Gⱼ·w, skipped for zeros the screen proves stay zero, or, when Gw is
+    given, read from it, and every move then updates it: Gw += Gⱼ·Δwⱼ. w (numpy) and w_list
+    (the same values as Python floats) are updated in place. Returns (max |Δwⱼ|, max |wⱼ|,
+    number of moves).
+    """
+    slack, path_at, path = screen.slack, screen.path_at, screen.path
+    max_change = max_w = 0.0
+    n_moved = 0
+    for j, row, q_j, l1_j, g_jj, curvature, rate in order:
+        old = w_list[j]
+        if Gw is not None:
+            z = q_j - float(Gw[j]) + g_jj * old
+        elif old == 0.0 and (path - path_at[j]) * rate < slack[j]:
+            continue  # |zⱼ| ≤ l1ⱼ still: wⱼ stays 0
+        else:
+            z = q_j - float(row.dot(w)) + g_jj * old
+        if z > l1_j:
+            new = (z - l1_j) / curvature
+        elif z < -l1_j:
+            new = (z + l1_j) / curvature
+        else:
+            new, slack[j], path_at[j] = 0.0, l1_j - abs(z), path
+        if new != old:
+            if Gw is not None:
+                Gw += row * (new - old)
+            w[j] = w_list[j] = new
+            change = abs(new - old)
+            path += change
+            n_moved += 1
+            if change > max_change:
+                max_change = change
+        if abs(new) > max_w:
+            max_w = abs(new)
+    screen.path = path
+    return max_change, max_w, n_moved
 
 
 def _duality_gap(w, Gw, Xty, yty, l1, l2) -> float:
