@@ -16,26 +16,34 @@ fit + predict is timed. An estimator that nashai.ml does not have yet is listed 
     uv run python benchmarks/ml_vs_sklearn.py            # digits, breast cancer, 20k x 40
     uv run python benchmarks/ml_vs_sklearn.py --quick    # the two small data sets only
     uv run python benchmarks/ml_vs_sklearn.py --only SVC KMeans
+
+Both sides run on one thread (BLAS and OpenMP) unless OPENBLAS_NUM_THREADS / OMP_NUM_THREADS /
+MKL_NUM_THREADS are set: scikit-learn's single-threaded estimators are the reference, and
+multi-threaded BLAS on a shared machine swings timings by 10x from run to run.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
-import platform
-import statistics
-import time
-import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
-import numpy as np
-import sklearn
-from sklearn.datasets import load_breast_cancer, load_digits, make_classification, make_regression
-from sklearn.metrics import accuracy_score, adjusted_rand_score, r2_score
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import MinMaxScaler, StandardScaler
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")  # before NumPy loads its BLAS
+
+import argparse  # noqa: E402
+import importlib  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+
+import numpy as np  # noqa: E402
+import sklearn  # noqa: E402
+from sklearn.datasets import load_breast_cancer, load_digits, make_classification, make_regression  # noqa: E402
+from sklearn.metrics import accuracy_score, adjusted_rand_score, r2_score  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
+from sklearn.preprocessing import MinMaxScaler, StandardScaler  # noqa: E402
 
 SEED = 0
 
