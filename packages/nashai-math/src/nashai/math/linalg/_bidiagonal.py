@@ -19,6 +19,8 @@ from nashai.math.linalg._householder import (
     householder,
 )
 
+UNBLOCKED = 8192  # up to this many entries, one reflector at a time: fewer NumPy calls per step
+
 
 @dataclass
 class Bidiagonal:
@@ -78,16 +80,61 @@ def bidiagonalize(a: np.ndarray) -> Bidiagonal:
     was, A_now = A - V Y^H - X U^H, with V, U the panel's left and right reflectors,
     y_k = tau_k A_now^H v_k and x_k = tau'_k A_now u_k; the columns and rows the panel needs are
     corrected on the fly, and after the panel the trailing matrix takes the two matrix products.
+    Up to UNBLOCKED entries each reflector updates the trailing matrix at once instead.
     """
     a = np.array(a, copy=True)
     m, n = a.shape
-    adjoint = (lambda x: x.conj().T) if a.dtype.kind == "c" else (lambda x: x.T)
     d = np.empty(n, dtype=a.dtype)
     e = np.empty(max(n - 1, 0), dtype=a.dtype)
     u_v = np.zeros((m, n), dtype=a.dtype)
     u_tau = np.zeros(n)
     v_v = np.zeros((n, max(n - 1, 0)), dtype=a.dtype)
     v_tau = np.zeros(max(n - 1, 0))
+    reduce = _reduce_unblocked if m * n <= UNBLOCKED else _reduce_blocked
+    reduce(a, d, e, u_v, u_tau, v_v, v_tau)
+    left = right = None
+    if a.dtype.kind == "c":
+        # Phases p_k, r_k with conj(p_k) d_k r_k = |d_k| and conj(p_k) e_k r_{k+1} = |e_k|:
+        # r_0 = 1, p_k = r_k phase(d_k), r_{k+1} = p_k conj(phase(e_k)).
+        steps = np.empty(2 * n - 1, dtype=np.complex128)
+        steps[0::2] = _phase(d)
+        steps[1::2] = _phase(e).conj()
+        chain = np.cumprod(steps)
+        left = chain[0::2]
+        right = np.concatenate(([1.0 + 0.0j], chain[1::2]))
+        d, e = np.abs(d), np.abs(e)
+    return Bidiagonal(d.real.copy(), e.real.copy(), u_v, u_tau, v_v, v_tau, left, right)
+
+
+def _reduce_unblocked(a, d, e, u_v, u_tau, v_v, v_tau) -> None:
+    """Step by step, each reflector applied to the trailing matrix at once (a rank-1 update)."""
+    n = a.shape[1]
+    is_complex = a.dtype.kind == "c"
+    for k in range(n):
+        v, tau, beta = householder(a[k:, k])
+        d[k] = beta
+        u_v[k:, k] = v
+        u_tau[k] = tau
+        if k + 1 == n:
+            break
+        rest = a[k:, k + 1 :]
+        if tau:  # rest <- (I - tau v v^H) rest
+            rest -= np.multiply.outer(tau * v, (v.conj() if is_complex else v) @ rest)
+        # row (I - tau w w^H) = conj(beta) e_1^T
+        row = a[k, k + 1 :]
+        w, tau, beta = householder(row.conj() if is_complex else row)
+        e[k] = np.conj(beta)
+        v_v[k + 1 :, k] = w
+        v_tau[k] = tau
+        if tau:  # below <- below (I - tau w w^H)
+            below = a[k + 1 :, k + 1 :]
+            below -= np.multiply.outer(tau * (below @ w), w.conj() if is_complex else w)
+
+
+def _reduce_blocked(a, d, e, u_v, u_tau, v_v, v_tau) -> None:
+    """Blocked as LAPACK's xLABRD (see `bidiagonalize`)."""
+    m, n = a.shape
+    adjoint = (lambda x: x.conj().T) if a.dtype.kind == "c" else (lambda x: x.T)
     for start in range(0, n, BLOCK):
         stop = min(start + BLOCK, n)
         vp = np.zeros((m, stop - start), dtype=a.dtype)  # left reflectors of the panel
@@ -125,18 +172,6 @@ def bidiagonalize(a: np.ndarray) -> Bidiagonal:
             xp[rest, c] = tau * x
         tail = slice(stop, None)
         a[tail, tail] -= vp[tail] @ adjoint(yp[tail]) + xp[tail] @ adjoint(up[tail])
-    left = right = None
-    if a.dtype.kind == "c":
-        # Phases p_k, r_k with conj(p_k) d_k r_k = |d_k| and conj(p_k) e_k r_{k+1} = |e_k|:
-        # r_0 = 1, p_k = r_k phase(d_k), r_{k+1} = p_k conj(phase(e_k)).
-        steps = np.empty(2 * n - 1, dtype=np.complex128)
-        steps[0::2] = _phase(d)
-        steps[1::2] = _phase(e).conj()
-        chain = np.cumprod(steps)
-        left = chain[0::2]
-        right = np.concatenate(([1.0 + 0.0j], chain[1::2]))
-        d, e = np.abs(d), np.abs(e)
-    return Bidiagonal(d.real.copy(), e.real.copy(), u_v, u_tau, v_v, v_tau, left, right)
 
 
 def _phase(x: np.ndarray) -> np.ndarray:

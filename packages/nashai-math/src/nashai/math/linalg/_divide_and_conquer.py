@@ -19,8 +19,13 @@ Merge (Golub & Van Loan, Matrix Computations 4th ed. §8.4; LAPACK xLAED2/xLAED3
    u_i = zhat / (d - lambda_i) normalised. These are orthogonal to working precision however
    close the roots are. The merged eigenvectors are one matrix product, Q [u_1 ... u_k].
 
-The leaves (at most LEAF rows) are solved together by cyclic Jacobi, batched over leaves of a
-size and vectorised over the disjoint rotations of a round-robin ordering.
+Level by level. T is torn at once into 2^L leaves of one size (at most LEAF rows), padded first
+with decoupled rows whose diagonal entries lie far beyond the spectrum: their z entries (or the
+rho of their tear) are exactly zero, so they deflate untouched and are cut off at the end. The
+leaves are solved by the implicit QR of `_implicit_qr` (their rotation products formed together),
+and all merges of a level of the tree together: the secular equations of a level form one batch,
+padded to its largest k with poles of zero weight. A matrix of at most DIRECT rows is solved by
+implicit QR directly.
 """
 
 from __future__ import annotations
@@ -30,108 +35,161 @@ import math
 import numpy as np
 
 from nashai.math.errors import LinAlgError
+from nashai.math.linalg._implicit_qr import tridiagonal_qr, tridiagonal_qr_batch
 
-LEAF = 16  # largest subproblem solved directly (Jacobi) instead of split further
+LEAF = 12  # largest leaf of the divide and conquer, solved by implicit QR
+DIRECT = 32  # largest matrix solved by implicit QR instead of divide and conquer
+FAKE = 8.0  # padding rows' eigenvalues start here; the scaled spectrum lies within [-5, 5]
 EPS = float(np.finfo(np.float64).eps)
+TINY = float(np.finfo(np.float64).tiny)
 MAX_SECULAR_ITERATIONS = 200
-MAX_JACOBI_SWEEPS = 40
 
 
-def tridiagonal_eigh(d: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def tridiagonal_eigh(
+    d: np.ndarray, e: np.ndarray, want_vectors: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Eigenvalues w (n,) ascending and orthonormal eigenvectors z (n, n) of tridiag(e, d, e).
 
-    d: (n,) diagonal, e: (n-1,) off-diagonal, both real.
+    d: (n,) diagonal, e: (n-1,) off-diagonal, both real. want_vectors=False may return z None
+    (it only saves work for small n); w is the same either way.
     """
     n = d.shape[0]
     scale = max(np.abs(d).max(initial=0.0), np.abs(e).max(initial=0.0))
     if scale == 0.0:
         return np.zeros(n), np.eye(n)
-    d = d / scale  # copies: the tearing below edits d in place
-    e = e / scale
-    leaves = _tear(d, e, 0, n)
-    solved = _solve_leaves(d, e, leaves)
-    w, z = _conquer(e, 0, n, solved)
+    if n <= DIRECT:
+        w, z = tridiagonal_qr(d / scale, e / scale, want_vectors)
+    else:
+        w, z = _divide_and_conquer(d / scale, e / scale)
     return w * scale, z
 
 
-def _tear(d: np.ndarray, e: np.ndarray, start: int, stop: int) -> list[tuple[int, int]]:
-    """Split rows [start, stop) down to leaves, editing d for each tear; return the leaves."""
-    if stop - start <= LEAF:
-        return [(start, stop)]
-    mid = (start + stop) // 2
-    beta = abs(e[mid - 1])
-    d[mid - 1] -= beta
-    d[mid] -= beta
-    return _tear(d, e, start, mid) + _tear(d, e, mid, stop)
+def _divide_and_conquer(d: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """tridiagonal_eigh for n > LEAF, with |d|, |e| <= 1."""
+    n = d.shape[0]
+    levels = math.ceil(math.log2(n / LEAF))
+    leaf = -(-n // 2**levels)
+    size = leaf * 2**levels
+    d = np.concatenate((d, FAKE + np.arange(size - n)))
+    e = np.concatenate((e, np.zeros(size - n)))
+    tears = np.arange(leaf, size, leaf)  # tear between rows p - 1 and p
+    beta = np.abs(e[tears - 1])
+    d[tears - 1] -= beta
+    d[tears] -= beta
+    w, z = _solve_leaves(d, e, leaf)
+    with np.errstate(divide="ignore", invalid="ignore"):  # padding entries may divide by zero
+        for level in range(levels):
+            half = leaf * 2**level
+            w, z = _merge_level(w, z, e[np.arange(half, size, 2 * half) - 1])
+    return w[0, :n], z[0, :n, :n]
 
 
-def _conquer(e: np.ndarray, start: int, stop: int, solved: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Eigen-decomposition of the torn block [start, stop), merging solved leaves bottom-up."""
-    if stop - start <= LEAF:
-        return solved[start]
-    mid = (start + stop) // 2
-    w1, q1 = _conquer(e, start, mid, solved)
-    w2, q2 = _conquer(e, mid, stop, solved)
-    return _merge(w1, q1, w2, q2, e[mid - 1])
+def _solve_leaves(d: np.ndarray, e: np.ndarray, leaf: int) -> tuple[np.ndarray, np.ndarray]:
+    """Eigen-decompositions (b, leaf) and (b, leaf, leaf) of the torn diagonal blocks."""
+    count = d.shape[0] // leaf
+    off = np.append(e, 0.0).reshape(count, leaf)[:, :-1]  # each block's last e is a tear
+    return tridiagonal_qr_batch(d.reshape(count, leaf), off)
 
 
-def _merge(
-    w1: np.ndarray, q1: np.ndarray, w2: np.ndarray, q2: np.ndarray, beta: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Eigen-decomposition of diag(Q1 D1 Q1^T, Q2 D2 Q2^T) + |beta| u u^T (see module doc)."""
-    n1, n = w1.shape[0], w1.shape[0] + w2.shape[0]
+def _merge_level(w: np.ndarray, q: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge the blocks 2b and 2b+1 for every b: w (2B, h), q (2B, h, h), beta (B,) the tears.
+
+    Returns w (B, 2h) ascending and q (B, 2h, 2h): the eigen-decompositions of
+    diag(Q1 D1 Q1^T, Q2 D2 Q2^T) + |beta| u u^T (see module doc).
+    """
+    count, half = w.shape[0] // 2, w.shape[1]
+    size = 2 * half
     # u = e_last + sign(beta) e_first has ||z|| = sqrt(2): normalise z, double rho.
-    z = np.concatenate((q1[-1], math.copysign(1.0, beta) * q2[0])) / math.sqrt(2.0)
-    rho = 2.0 * abs(beta)
-    poles = np.concatenate((w1, w2))
-    order = np.argsort(poles, kind="stable")
-    poles, z = poles[order], z[order]
+    sign = np.where(beta < 0.0, -1.0, 1.0)
+    z = np.concatenate((q[0::2, -1, :], sign[:, None] * q[1::2, 0, :]), axis=1)
+    z *= 1.0 / math.sqrt(2.0)
+    rho = 2.0 * np.abs(beta)
+    poles = w.reshape(count, size)
+    order = np.argsort(poles, axis=1, kind="stable")
+    batch = np.arange(count)[:, None]
+    poles, z = poles[batch, order], z[batch, order]
 
-    tol = 8.0 * EPS * max(np.abs(poles).max(), np.abs(z).max())
-    kept, deflated, rotations, poles, z = _deflate(poles, z, rho, tol)
+    largest = np.maximum(
+        np.where(poles < FAKE - 1.0, np.abs(poles), 0.0).max(axis=1), np.abs(z).max(axis=1)
+    )
+    tol = 8.0 * EPS * largest
+    kept, rotations = _deflate(poles, z, rho, tol)
 
-    k = len(kept)
     values = poles.copy()
-    if k:
-        lam, u = _secular(poles[kept], z[kept], rho)
-        values[kept] = lam
-    # w: (n, n) eigenvectors of the merged rank-one problem, rows in the unsorted pole order of
-    # diag(Q1, Q2) and columns in ascending order of eigenvalue, so that Q = diag(Q1, Q2) w.
-    by_value = np.argsort(values, kind="stable")
-    column = np.empty(n, dtype=int)
-    column[by_value] = np.arange(n)
-    w = np.zeros((n, n))
-    if k:
-        w[order[kept][:, None], column[kept]] = u
-    deflated = np.asarray(deflated, dtype=int)
-    w[order[deflated], column[deflated]] = 1.0
-    for p, j, c, s in reversed(rotations):  # w <- G w for the deflating rotations G
-        row_p, row_j = order[p], order[j]
-        saved = w[row_p].copy()
-        w[row_p] = c * saved - s * w[row_j]
-        w[row_j] = s * saved + c * w[row_j]
-    q = np.empty((n, n))
-    np.matmul(q1, w[:n1], out=q[:n1])
-    np.matmul(q2, w[n1:], out=q[n1:])
-    return values[by_value], q
+    counts = kept.sum(axis=1)
+    width = int(counts.max())
+    width = max(width, 2) if width else 0  # the secular solver's two-pole model needs two
+    # slot[b, i]: the position among the 2h sorted poles of merge b's i-th kept pole.
+    slot = np.argsort(~kept, axis=1, kind="stable")[:, :width]
+    valid = np.arange(width) < counts[:, None]
+    if width:
+        lam, u = _secular(poles[batch, slot], z[batch, slot], rho, counts)
+        values[batch, slot] = np.where(valid, lam, values[batch, slot])
+    by_value = np.argsort(values, axis=1, kind="stable")
+    column = np.empty_like(by_value)
+    column[batch, by_value] = np.arange(size)
+
+    # m: (B, 2h, 2h) eigenvectors of the rank-one problems, rows in the unsorted pole order of
+    # diag(Q1, Q2) and columns in ascending order of eigenvalue, so that Q = diag(Q1, Q2) m.
+    # One extra row and column take the writes of the padding, and are dropped.
+    m = np.zeros((count, size + 1, size + 1))
+    if width:
+        rows = np.where(valid, order[batch, slot], size)
+        columns = np.where(valid, column[batch, slot], size)
+        m[batch[:, :, None], rows[:, None, :], columns[:, :, None]] = u  # u[b, i, j]: vector i
+    deflated = ~kept
+    m[batch, np.where(deflated, order, size), np.where(deflated, column, size)] = 1.0
+    for b, merge_rotations in rotations:
+        for p, j, c, s in reversed(merge_rotations):  # m <- G m for the deflating rotations G
+            row_p, row_j = order[b, p], order[b, j]
+            saved = m[b, row_p].copy()
+            m[b, row_p] = c * saved - s * m[b, row_j]
+            m[b, row_j] = s * saved + c * m[b, row_j]
+    merged = np.empty((count, size, size))
+    np.matmul(q[0::2], m[:, :half, :size], out=merged[:, :half])
+    np.matmul(q[1::2], m[:, half:size, :size], out=merged[:, half:])
+    return values[batch, by_value], merged
 
 
-def _deflate(poles: np.ndarray, z: np.ndarray, rho: float, tol: float):
-    """Split the sorted poles into kept and deflated ones (LAPACK xLAED2's two tests).
+def _deflate(poles: np.ndarray, z: np.ndarray, rho: np.ndarray, tol: np.ndarray):
+    """Mark the kept poles (B, 2h) of every merge, with LAPACK xLAED2's two tests.
 
     A pole deflates when rho |z_j| <= tol, or when it is so close to the previous kept pole that
     the rotation zeroing its partner's z entry changes the matrix by at most tol:
-    |(d_j - d_p) c s| <= tol with (c, s) = (z_j, -z_p) / hypot(z_p, z_j).
-    Returns kept and deflated index lists, the rotations (p, j, c, s) in order of application,
-    and the updated poles and z.
+    |(d_j - d_p) c s| <= tol with (c, s) = (z_j, -z_p) / hypot(z_p, z_j). The second test is
+    sequential; it runs (on Python floats) only for merges where some neighbouring pair comes
+    within twice the tolerance. Returns the kept mask and [(b, rotations (p, j, c, s) in order
+    of application)], and updates poles and z in place.
     """
+    kept = rho[:, None] * np.abs(z) > tol[:, None]
+    previous = np.empty(kept.shape, dtype=np.intp)  # the last kept position before j, or -1
+    previous[:, 0] = -1
+    np.maximum.accumulate(
+        np.where(kept[:, :-1], np.arange(kept.shape[1] - 1), -1), axis=1, out=previous[:, 1:]
+    )
+    batch = np.arange(kept.shape[0])[:, None]
+    partner = np.maximum(previous, 0)
+    z_p = z[batch, partner]
+    cs = np.abs(z * z_p) / (z * z + z_p * z_p)
+    gap = np.abs(poles - poles[batch, partner])
+    close = kept & (previous >= 0) & (gap * cs <= 2.0 * tol[:, None])
+    rotations = []
+    for b in np.flatnonzero(close.any(axis=1)).tolist():
+        kept[b], merge_rotations = _deflate_one(poles[b], z[b], float(rho[b]), float(tol[b]))
+        if merge_rotations:
+            rotations.append((b, merge_rotations))
+    return kept, rotations
+
+
+def _deflate_one(poles: np.ndarray, z: np.ndarray, rho: float, tol: float):
+    """Both deflation tests on one merge's sorted poles (h,), updating poles and z in place."""
     d = poles.tolist()
     zl = z.tolist()
-    kept, deflated, rotations = [], [], []
+    kept = [False] * len(d)
+    rotations = []
     previous = -1
     for j in range(len(d)):
         if rho * abs(zl[j]) <= tol:
-            deflated.append(j)
             continue
         if previous < 0:
             previous = j
@@ -143,113 +201,147 @@ def _deflate(poles: np.ndarray, z: np.ndarray, rho: float, tol: float):
             zl[j], zl[p] = r, 0.0
             d[p], d[j] = d[p] * c * c + d[j] * s * s, d[p] * s * s + d[j] * c * c
             rotations.append((p, j, c, s))
-            deflated.append(p)
         else:
-            kept.append(p)
+            kept[p] = True
         previous = j
     if previous >= 0:
-        kept.append(previous)
-    return kept, deflated, rotations, np.array(d), np.array(zl)
+        kept[previous] = True
+    poles[:] = d
+    z[:] = zl
+    return np.array(kept), rotations
 
 
-def _secular(d: np.ndarray, z: np.ndarray, rho: float) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues (k,) and eigenvectors (k, k) of diag(d) + rho z z^T, d strictly increasing."""
-    k = d.shape[0]
-    if k == 1:
-        return d + rho * z * z, np.ones((1, 1))
-    z2 = z * z
+def _secular(
+    d: np.ndarray, z: np.ndarray, rho: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Roots (B, K) and eigenvectors (B, K, K) of diag(d_b) + rho_b z_b z_b^T for a batch.
+
+    Row b holds counts[b] poles, strictly increasing, then padding (any values: they are
+    replaced). u[b, i] is the unit eigenvector of root i. Entries past counts[b] are garbage.
+    """
+    batch, k = d.shape
     index = np.arange(k)
-    gaps = np.diff(d)
+    valid = index < counts[:, None]
+    last = np.maximum(counts - 1, 0)
+    z = np.where(valid, z, 0.0)
+    z2 = z * z
+    reach = rho * z2.sum(axis=1)  # the last root lies in (d_last, d_last + reach)
+    # Padding poles far beyond every bracket, increasing, and of zero weight.
+    merges = np.arange(batch)[:, None]
+    beyond = d[merges, last[:, None]] + 2.0 * reach[:, None] + 1.0
+    d = np.where(valid, d, beyond + index)
+    gaps = np.diff(d, axis=1)
     # Each root's origin is the nearer of its two poles, decided by the sign of f at the middle
     # (evaluated with the differences d_j - d_i taken first, as everywhere below). The bracket
     # stays the whole interval between the poles, so a wrong call near the middle costs nothing.
     # The last root lies in (d_k, d_k + rho ||z||^2); its "middle" is that interval's.
-    reach = rho * z2.sum()
-    half = np.append(0.5 * gaps, 0.5 * reach)
-    to_middle = (d[None, :] - d[:, None]) - half[:, None]  # (k, k): d_j - middle_i
-    with np.errstate(divide="ignore"):
-        f_middle = 1.0 + rho * (np.reciprocal(to_middle, out=to_middle) @ z2)
-    left = f_middle >= 0.0
-    left[-1] = True
-    origin = np.where(left, index, index + 1)
-    lower = np.append(np.where(left[:-1], 0.0, -gaps), 0.0)
-    upper = np.append(np.where(left[:-1], gaps, 0.0), reach)
+    is_last = index == last[:, None]
+    half = np.where(is_last, 0.5 * reach[:, None], np.append(0.5 * gaps, np.zeros((batch, 1)), 1))
+    differences = d[:, None, :] - d[:, :, None]  # (B, K, K): d_j - d_i
+    to_middle = differences - half[:, :, None]
+    f_middle = (
+        1.0 + rho[:, None] * (np.reciprocal(to_middle, out=to_middle) @ z2[:, :, None])[:, :, 0]
+    )
+    left = (f_middle >= 0.0) | is_last
+    origin = np.minimum(np.where(left, index, index + 1), k - 1)
+    gaps = np.append(gaps, np.zeros((batch, 1)), axis=1)
+    lower = np.where(is_last | left, 0.0, -gaps)
+    upper = np.where(is_last, reach[:, None], np.where(left, gaps, 0.0))
     # The two poles of the rational model: i and i + 1, or k - 2 and k - 1 for the last root.
-    pole = np.minimum(index, k - 2)
+    pole = np.maximum(np.minimum(index, last[:, None] - 1), 0)
+    d_p, d_q, d_origin = d[merges, pole], d[merges, pole + 1], d[merges, origin]
     # Initial guess (as LAPACK's xLAED4): the root of the two-pole model whose other poles are
     # frozen at their value at the middle, c + A / (d_p - lambda) + B / (d_{p+1} - lambda) = 0.
-    weight_p, weight_q = rho * z2[pole], rho * z2[pole + 1]
-    at_p = (d[pole] - d[index]) - half  # d_p - middle
-    at_q = (d[pole + 1] - d[index]) - half
+    weight_p, weight_q = rho[:, None] * z2[merges, pole], rho[:, None] * z2[merges, pole + 1]
+    at_p = (d_p - d) - half  # d_p - middle
+    at_q = (d_q - d) - half
     c = f_middle - weight_p / at_p - weight_q / at_q
-    offset_p, offset_q = d[pole] - d[origin], d[pole + 1] - d[origin]
+    offset_p, offset_q = d_p - d_origin, d_q - d_origin
     product = c * offset_p * offset_q + weight_p * offset_q + weight_q * offset_p
     tau = _model_root(c, weight_p, weight_q, offset_p, offset_q, product, lower, upper)
-    shifted = d[None, :] - d[origin][:, None]  # (k, k): d_j - d_origin(i)
+    tau = np.where(counts[:, None] == 1, reach[:, None], tau)  # one pole: d + rho z^2
+    shifted = d[:, None, :] - d_origin[:, :, None]  # (B, K, K): d_j - d_origin(i)
 
-    left_group = (index[None, :] <= pole[:, None]).astype(np.float64)  # j <= pole(i)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        _secular_roots(shifted, z2, rho, pole, left_group, tau, lower, upper)
-    delta = np.subtract(shifted, tau[:, None], out=shifted)  # delta[i, j] = d_j - lambda_i
+    active = valid & (counts[:, None] > 1)
+    if active.any():
+        rows = np.flatnonzero(active)
+        pole_rows = pole.ravel()[rows]
+        tau.ravel()[rows] = _secular_roots(
+            shifted.reshape(batch * k, k)[rows],
+            (rho[:, None] * z2)[rows // k],
+            pole_rows,
+            (index[None, :] <= pole_rows[:, None]).astype(np.float64),
+            tau.ravel()[rows],
+            lower.ravel()[rows],
+            upper.ravel()[rows],
+        )
+    delta = np.subtract(shifted, tau[:, :, None], out=shifted)  # d_j - lambda_i
     # Lowner: zhat_j^2 = prod_i (lambda_i - d_j) / (rho prod_{i != j} (d_i - d_j)), as the
-    # column products of ratios[i, j] = (d_j - lambda_i) / (d_j - d_i), with -rho on the diagonal.
-    pole_gaps = np.subtract(d[None, :], d[:, None], out=left_group)  # d_j - d_i
-    pole_gaps[index, index] = -rho
-    ratios = np.divide(delta, pole_gaps, out=pole_gaps)
-    zhat = np.copysign(np.sqrt(np.prod(ratios, axis=0)), z)
-    ut = np.divide(zhat[None, :], delta, out=ratios)  # ut[i, j] = zhat_j / (d_j - lambda_i)
-    ut /= np.sqrt(np.einsum("ij,ij->i", ut, ut))[:, None]
-    return d[origin] + tau, ut.T
+    # column products of ratios[i, j] = (d_j - lambda_i) / (d_j - d_i), with -rho on the
+    # diagonal; padding rows count as 1.
+    differences[:, index, index] = -rho[:, None]
+    ratios = np.divide(delta, differences, out=differences)
+    ratios[~np.broadcast_to(valid[:, :, None], ratios.shape)] = 1.0
+    zhat = np.copysign(np.sqrt(np.prod(ratios, axis=1)), z)
+    zhat[~valid] = 0.0
+    u = np.divide(zhat[:, None, :], delta, out=ratios)  # u[b, i, j] = zhat_j / (d_j - lambda_i)
+    u /= np.sqrt(np.einsum("bij,bij->bi", u, u))[:, :, None]
+    return d_origin + tau, u
 
 
-def _secular_roots(shifted, z2, rho, pole, left_group, tau, lower, upper) -> None:
-    """Iterate the offsets tau (k,) in place until every root of f has converged.
+def _secular_roots(shifted, weights, pole, left_group, tau, lower, upper) -> np.ndarray:
+    """The converged offsets tau (R,) of R roots of secular equations, one per row.
 
-    shifted[i, j] = d_j - d_origin(i); root i is d_origin(i) + tau_i, kept inside the bracket
-    [lower_i, upper_i] (updated in place too). The (k, k) work arrays are allocated once and
-    reused: fresh multi-megabyte temporaries in every iteration would cost more in page faults
-    than the arithmetic does.
+    Row r: shifted[r, j] = d_j - d_origin(r) (R, K) and weights[r, j] = rho z_j^2 of its merge,
+    left_group[r, j] = 1 for j <= pole[r]; the root is d_origin(r) + tau_r, kept inside the
+    bracket [lower_r, upper_r]. Rows that have converged are frozen, and dropped from the work
+    arrays once they are half of them.
     """
-    k = shifted.shape[0]
-    work = np.empty((4, k, k))  # 1/delta, left and right parts of 1/delta^2, |1/delta|
-    delta_buf = np.empty((k, k))
-    weights = rho * z2
-    active = np.arange(k)
+    result = tau.copy()
+    ids = np.arange(tau.shape[0])
+    work = np.empty((5, *shifted.shape))  # delta, 1/delta, two parts of 1/delta^2, |1/delta|
     for _ in range(MAX_SECULAR_ITERATIONS):
-        na = active.shape[0]
-        rows = np.arange(na)
-        p = pole[active]
-        t = tau[active]
-        delta = np.take(shifted, active, axis=0, out=delta_buf[:na], mode="clip")
-        delta -= t[:, None]  # d_j - lambda_i
-        dp, dq = delta[rows, p], delta[rows, p + 1]
-        inverse, left, right, size = work[:, :na]
+        count = ids.shape[0]
+        rows = np.arange(count)
+        delta, inverse, left, right, size = work[:, :count]
+        np.subtract(shifted, tau[:, None], out=delta)  # d_j - lambda_i
+        dp, dq = delta[rows, pole], delta[rows, pole + 1]
         np.divide(1.0, delta, out=inverse)
         np.multiply(inverse, inverse, out=right)  # 1 / (d_j - lambda)^2
         # Derivatives of the poles up to p and of the rest, each summed on its own: near a
         # pole one dwarfs the other, and a difference of totals would lose the smaller.
-        np.take(left_group, active, axis=0, out=left, mode="clip")
-        left *= right
+        np.multiply(left_group, right, out=left)
         right -= left
         np.abs(inverse, out=size)
-        sums = work[:, :na] @ weights  # (4, na): f - 1, psi', phi', sum |terms|
+        sums = np.einsum("fij,ij->fi", work[1:, :count], weights)  # f - 1, psi', phi', sum
         f = 1.0 + sums[0]
         psi1, phi1 = sums[1], sums[2]
-        bound = EPS * (8.0 * (1.0 + sums[3]) + np.abs(t) * (psi1 + phi1))
-        # f increases with lambda, so its sign says on which side of t the root is.
-        lo = np.where(f < 0.0, t, lower[active])
-        hi = np.where(f >= 0.0, t, upper[active])
-        lower[active], upper[active] = lo, hi
-        done = (np.abs(f) <= bound) | (hi - lo <= 4.0 * EPS * np.abs(t))
+        bound = EPS * (8.0 * (1.0 + sums[3]) + np.abs(tau) * (psi1 + phi1))
+        # f increases with lambda, so its sign says on which side of tau the root is.
+        below = f < 0.0
+        lower = np.where(below, tau, lower)
+        upper = np.where(below, upper, tau)
+        done = (np.abs(f) <= bound) | (upper - lower <= 4.0 * EPS * np.abs(tau))
+        if done.all():
+            result[ids] = tau
+            return result
         # The middle way (Li 1994): the model c + a / (delta_p - x) + b / (delta_{p+1} - x)
         # matches f and the derivatives of both groups of poles at the current point.
         a, b = dp * dp * psi1, dq * dq * phi1
         c = f - dp * psi1 - dq * phi1
-        x = _model_root(c, a, b, dp, dq, dp * dq * f, lo - t, hi - t)
-        tau[active] = np.where(done, t, t + x)
-        active = active[~done]
-        if active.shape[0] == 0:
-            return
+        x = _model_root(c, a, b, dp, dq, dp * dq * f, lower - tau, upper - tau)
+        tau = np.where(done, tau, tau + x)
+        if 2 * np.count_nonzero(done) >= count:
+            result[ids[done]] = tau[done]
+            keep = ~done
+            ids, tau, lower, upper, pole = (
+                ids[keep],
+                tau[keep],
+                lower[keep],
+                upper[keep],
+                pole[keep],
+            )
+            shifted, weights, left_group = shifted[keep], weights[keep], left_group[keep]
     raise LinAlgError("eigenvalue iteration (secular equation) did not converge")
 
 
@@ -262,101 +354,10 @@ def _model_root(c, a, b, p, q, product, lo, hi) -> np.ndarray:
     """
     total = c * (p + q) + a + b
     disc = total * total - 4.0 * c * product
-    with np.errstate(divide="ignore", invalid="ignore"):
-        half = 0.5 * (total + np.copysign(np.sqrt(np.maximum(disc, 0.0)), total))
-        x1 = product / half
-        x2 = half / c
-    inside1 = (x1 > lo) & (x1 < hi) & (disc >= 0.0)
-    inside2 = (x2 > lo) & (x2 < hi) & (disc >= 0.0)
+    half = 0.5 * (total + np.copysign(np.sqrt(np.maximum(disc, 0.0)), total))
+    real = disc >= 0.0
+    x1 = product / half
+    x2 = half / c
+    inside1 = (x1 > lo) & (x1 < hi) & real
+    inside2 = (x2 > lo) & (x2 < hi) & real
     return np.where(inside1, x1, np.where(inside2, x2, 0.5 * (lo + hi)))
-
-
-def _solve_leaves(d: np.ndarray, e: np.ndarray, leaves: list[tuple[int, int]]) -> dict:
-    """Solve every leaf tridiagonal by batched Jacobi; {start: (w ascending, z)}."""
-    solved = {}
-    for size in sorted({stop - start for start, stop in leaves}):
-        starts = [start for start, stop in leaves if stop - start == size]
-        rows = np.asarray(starts)[:, None] + np.arange(size)  # (b, size)
-        a = np.zeros((len(starts), size, size))
-        a[:, np.arange(size), np.arange(size)] = d[rows]
-        if size > 1:
-            off = e[rows[:, :-1]]
-            a[:, np.arange(size - 1), np.arange(1, size)] = off
-            a[:, np.arange(1, size), np.arange(size - 1)] = off
-        w, z = jacobi_eigh(a)
-        for i, start in enumerate(starts):
-            solved[start] = (w[i], z[i])
-    return solved
-
-
-def _round_robin(m: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """m - 1 (or m) rounds of disjoint pairs covering every pair (p, q) of 0..m-1 once."""
-    players = list(range(m + (m % 2)))  # an odd m gets a bye player, m, who never plays
-    rounds = []
-    for _ in range(len(players) - 1):
-        half = len(players) // 2
-        pairs = [(players[i], players[-1 - i]) for i in range(half)]
-        pairs = [(p, q) for p, q in pairs if p < m and q < m]
-        rounds.append((np.array([p for p, _ in pairs]), np.array([q for _, q in pairs])))
-        players = [players[0], players[-1], *players[1:-1]]
-    return rounds
-
-
-def jacobi_eigh(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cyclic Jacobi on a batch of symmetric matrices a (b, m, m): w (b, m) ascending, z (b, m, m).
-
-    Each rotation zeroes a_pq with t = sign(theta) / (|theta| + sqrt(1 + theta^2)),
-    theta = (a_qq - a_pp) / (2 a_pq), c = 1 / sqrt(1 + t^2), s = t c (Golub & Van Loan §8.5.2).
-    A round applies m/2 rotations on disjoint index pairs at once; sweeps repeat until the
-    off-diagonal part is below eps times the matrix's Frobenius norm.
-    """
-    a = np.array(a, dtype=np.float64, copy=True)
-    b, m, _ = a.shape
-    z = np.broadcast_to(np.eye(m), (b, m, m)).copy()
-    if m > 1:
-        rounds = _round_robin(m)
-        norm2 = (a * a).sum(axis=(1, 2))
-        off_diagonal = ~np.eye(m, dtype=bool)
-        for _ in range(MAX_JACOBI_SWEEPS):
-            off = a[:, off_diagonal]
-            if np.all((off * off).sum(axis=1) <= (EPS * EPS) * norm2):
-                break
-            for p, q in rounds:
-                _jacobi_round(a, z, p, q)
-        else:
-            raise LinAlgError("Jacobi eigenvalue iteration did not converge")
-    w = np.einsum("bii->bi", a).copy()
-    order = np.argsort(w, axis=1, kind="stable")
-    w = np.take_along_axis(w, order, axis=1)
-    z = np.take_along_axis(z, order[:, None, :], axis=2)
-    return w, z
-
-
-def _jacobi_round(a: np.ndarray, z: np.ndarray, p: np.ndarray, q: np.ndarray) -> None:
-    """Apply the rotations for the disjoint pairs (p, q) to a (two-sided) and z, in place.
-
-    t = sign(theta) / (|theta| + sqrt(1 + theta^2)) is evaluated as
-    2 a_pq sign(delta) / (|delta| + hypot(delta, 2 a_pq)), delta = a_qq - a_pp, which needs no
-    division by a_pq and cannot overflow. The rotations of a round form one orthogonal matrix J
-    per problem, applied as a <- J^T a J and z <- z J.
-    """
-    app, aqq, apq = a[:, p, p], a[:, q, q], a[:, p, q]
-    delta = aqq - app
-    denominator = np.abs(delta) + np.hypot(delta, 2.0 * apq)
-    denominator[denominator == 0.0] = 1.0  # then a_pq = 0 and t = 0
-    t = 2.0 * apq * np.copysign(1.0, delta) / denominator
-    c = 1.0 / np.sqrt(1.0 + t * t)
-    s = t * c
-    m = a.shape[1]
-    j = np.zeros_like(a)
-    j[:, np.arange(m), np.arange(m)] = 1.0
-    j[:, p, p] = c
-    j[:, q, q] = c
-    j[:, p, q] = s
-    j[:, q, p] = -s
-    a[...] = np.matmul(np.matmul(j.transpose(0, 2, 1), a), j)
-    a[:, p, q] = 0.0
-    a[:, q, p] = 0.0
-    a[:, p, p] = app - t * apq
-    a[:, q, q] = aqq + t * apq
-    z[...] = np.matmul(z, j)

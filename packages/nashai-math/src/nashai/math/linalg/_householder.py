@@ -18,27 +18,40 @@ import math
 
 import numpy as np
 
+from nashai.math.linalg.triangular import invert_lower_stack
+
 BLOCK = 32  # reflectors per compact-WY block
+SAFE_SQUARES = (2.0**-900, 2.0**900)  # sums of squares computed without loss of digits
 
 
 def householder(x: np.ndarray) -> tuple[np.ndarray, float, complex | float]:
     """Reflector (v, tau, beta) with (I - tau v v^H) x = beta e_1.
 
     x: (m,) real or complex, m >= 1. Returns v (m,) with v[0] = 1, tau in [1, 2] (or 0 when x is
-    already a multiple of e_1) and beta = -phase(x[0]) ||x||_2.
+    already a multiple of e_1) and beta = -phase(x[0]) ||x||_2. An x whose squares would
+    underflow or overflow is first scaled by a power of two (v and tau do not change, beta
+    scales back), as LAPACK's xLARFG does: squares in the subnormal range lose the digits that
+    make v and tau agree, and the reflector would not be orthogonal.
     """
     alpha = x[0]
     tail = x[1:]
     tail_norm2 = float(np.vdot(tail, tail).real)
-    v = np.zeros_like(x)
-    v[0] = 1.0
-    if tail_norm2 == 0.0:
-        return v, 0.0, alpha
+    if not SAFE_SQUARES[0] <= tail_norm2 <= SAFE_SQUARES[1]:
+        largest_tail = float(np.abs(tail).max(initial=0.0))
+        if largest_tail == 0.0:
+            v = np.zeros_like(x)
+            v[0] = 1.0
+            return v, 0.0, alpha
+        scale = math.ldexp(1.0, math.frexp(max(largest_tail, abs(alpha)))[1])
+        if scale != 1.0:
+            v, tau, beta = householder(x / scale)
+            return v, tau, beta * scale
     abs_alpha = abs(alpha)
     norm = math.sqrt(abs_alpha * abs_alpha + tail_norm2)
     phase = alpha / abs_alpha if abs_alpha != 0.0 else 1.0
     beta = -phase * norm
-    v[1:] = tail / (alpha - beta)
+    v = x / (alpha - beta)
+    v[0] = 1.0
     tau = 1.0 + abs_alpha / norm
     return v, tau, beta
 
@@ -46,14 +59,21 @@ def householder(x: np.ndarray) -> tuple[np.ndarray, float, complex | float]:
 def block_triangular_factor(v: np.ndarray, tau: np.ndarray) -> np.ndarray:
     """T (b, b) upper triangular with H_0 ... H_{b-1} = I - V T V^H, V = v (m, b).
 
-    Column i: T[:i, i] = -tau_i T[:i, :i] (V[:, :i]^H v_i), T[i, i] = tau_i.
+    T^-1 = striu(V^H V) + diag(1 / tau) (Puglisi 1992; Joffrain et al. 2006), inverted by the
+    doubling of `invert_lower_stack` on its transpose. A reflector with tau = 0 is the identity:
+    its column of V is left out of the product and its row and column of T are zero.
     """
     b = v.shape[1]
-    gram = v.conj().T @ v  # (b, b): V^H V
-    t = np.zeros((b, b), dtype=v.dtype)
-    for i in range(b):
-        t[:i, i] = -tau[i] * (t[:i, :i] @ gram[:i, i])
-        t[i, i] = tau[i]
+    identity = tau == 0.0
+    if identity.any():
+        v = v * ~identity
+    size = 1 << max(0, (b - 1).bit_length())  # padded to a power of two for the inversion
+    lower = np.eye(size, dtype=v.dtype)  # (T^-1)^T
+    lower[:b, :b] = np.tril(v.T @ v.conj(), -1)
+    lower[np.arange(b), np.arange(b)] = 1.0 / np.where(identity, 1.0, tau)
+    t = invert_lower_stack(lower[None], unit_diagonal=False)[0, :b, :b].T
+    if identity.any():
+        t[identity, identity] = 0.0
     return t
 
 

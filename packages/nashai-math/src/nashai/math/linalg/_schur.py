@@ -99,11 +99,16 @@ def real_schur(a: np.ndarray, want_vectors: bool) -> tuple[np.ndarray, np.ndarra
     """
     b, scale = balance(a)
     h, v, tau = hessenberg(b)
-    z = None
-    if want_vectors:  # D Q, then the QR steps' rotations multiply it from the right
-        z = scale[:, None] * apply_reflectors(v, tau, np.eye(a.shape[0]), offset=1)
-    _francis_qr(h, z, full=want_vectors)
-    return h, z
+    if not want_vectors:
+        _francis_qr(h, full=False)
+        return h, None
+    n = a.shape[0]
+    # D Q stacked above H: the QR steps' rotations multiply both from the right in one product.
+    stacked = np.empty((2 * n, n))
+    stacked[:n] = scale[:, None] * apply_reflectors(v, tau, np.eye(n), offset=1)
+    stacked[n:] = h
+    _francis_qr(stacked, full=True)
+    return stacked[n:], stacked[:n]
 
 
 def _eigenvalues_2x2(a: float, b: float, c: float, d: float):
@@ -145,13 +150,15 @@ def _reflector(x0: float, x1: float, x2: float | None):
     return np.array(p), beta
 
 
-def _francis_qr(h: np.ndarray, z: np.ndarray | None, full: bool) -> None:
-    """Francis double-shift QR on Hessenberg h, in place, accumulating into z when given.
+def _francis_qr(stacked: np.ndarray, full: bool) -> None:
+    """Francis double-shift QR, in place, on the Hessenberg H = stacked[-n:] (n, n); the rows
+    above it (Z, when there are any) take the same rotations from the right.
 
     full=True keeps all of T (updates reach every column to the right and every row above the
     active window); full=False only keeps the window's diagonal blocks right.
     """
-    n = h.shape[0]
+    n = stacked.shape[1]
+    h = stacked[-n:]
     small = TINY * (n / EPS)
     max_iterations = ITERATIONS_PER_EIGENVALUE * max(10, n)
     i = n - 1
@@ -169,9 +176,9 @@ def _francis_qr(h: np.ndarray, z: np.ndarray | None, full: bool) -> None:
                     f"for eigenvalue {i}"
                 )
             shifts = _shifts(h, low, i, iteration)
-            _double_shift_sweep(h, z, low, i, shifts, full)
+            _double_shift_sweep(stacked, low, i, shifts, full)
         if low == i - 1:
-            _split_2x2(h, z, i - 1, full)
+            _split_2x2(stacked, i - 1, full)
         i = low - 1
 
 
@@ -219,12 +226,14 @@ def _shifts(h: np.ndarray, low: int, i: int, iteration: int):
     return re1, im1, re2, im2
 
 
-def _double_shift_sweep(h, z, low: int, i: int, shifts, full: bool) -> None:
+def _double_shift_sweep(stacked, low: int, i: int, shifts, full: bool) -> None:
     """One implicit double-shift QR sweep on the window [low, i] (G&VL Algorithm 7.5.1)."""
     re1, im1, re2, im2 = shifts
-    n = h.shape[0]
+    n = stacked.shape[1]
+    above = stacked.shape[0] - n  # rows of Z above H
+    h = stacked[above:]
     last_column = n if full else i + 1
-    first_row = 0 if full else low
+    first_row = 0 if full else above + low
     # First column of (H - s1 I)(H - s2 I), scaled by s against overflow.
     h00, h10 = h[low, low], h[low + 1, low]
     s = abs(h00 - re2) + abs(im2) + abs(h10)
@@ -245,14 +254,15 @@ def _double_shift_sweep(h, z, low: int, i: int, shifts, full: bool) -> None:
             continue
         rows = slice(k, k + size)
         h[rows, k:last_column] = p @ h[rows, k:last_column]
-        bottom = min(k + 3, i) + 1
-        h[first_row:bottom, rows] = h[first_row:bottom, rows] @ p
-        if z is not None:
-            z[:, rows] = z[:, rows] @ p
+        bottom = above + min(k + 3, i) + 1
+        stacked[first_row:bottom, rows] = stacked[first_row:bottom, rows] @ p
 
 
-def _split_2x2(h: np.ndarray, z: np.ndarray | None, j: int, full: bool) -> None:
+def _split_2x2(stacked: np.ndarray, j: int, full: bool) -> None:
     """Make the deflated block h[j:j+2, j:j+2] upper triangular if its eigenvalues are real."""
+    n = stacked.shape[1]
+    above = stacked.shape[0] - n
+    h = stacked[above:]
     a, b, c, d = h[j, j], h[j, j + 1], h[j + 1, j], h[j + 1, j + 1]
     if c == 0.0:
         return
@@ -267,14 +277,11 @@ def _split_2x2(h: np.ndarray, z: np.ndarray | None, j: int, full: bool) -> None:
     norm = math.hypot(*x)
     cs, sn = x[0] / norm, x[1] / norm
     g = np.array([[cs, -sn], [sn, cs]])  # first column: the eigenvector
-    n = h.shape[0]
     last_column = n if full else j + 2
-    first_row = 0 if full else j
+    first_row = 0 if full else above + j
     rows = slice(j, j + 2)
     h[rows, j:last_column] = g.T @ h[rows, j:last_column]
-    h[first_row : j + 2, rows] = h[first_row : j + 2, rows] @ g
-    if z is not None:
-        z[:, rows] = z[:, rows] @ g
+    stacked[first_row : above + j + 2, rows] = stacked[first_row : above + j + 2, rows] @ g
     h[j + 1, j] = 0.0
     h[j, j] = d + root
     h[j + 1, j + 1] = d - bc / root if root != 0.0 else d

@@ -8,6 +8,8 @@ Blocked as in LAPACK's xLATRD (Dongarra, Hammarling & Sorensen 1989): within a p
 columns the trailing matrix is left untouched and the pending updates V W^H + W V^H are folded
 into each matrix-vector product; after the panel they are applied at once by two matrix
 products. Each step then reads the trailing matrix once (the product A v) instead of three times.
+Up to UNBLOCKED rows the matrix is small enough that fewer NumPy calls per step win instead, and
+each step applies its rank-2 update at once.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from nashai.math.linalg._householder import BLOCK, apply_reflectors, householder
+
+UNBLOCKED = 64  # largest n reduced one rank-2 update at a time
 
 
 def hermitian_from_triangle(a: np.ndarray, uplo: str) -> np.ndarray:
@@ -53,13 +57,54 @@ def tridiagonalize(a: np.ndarray) -> Tridiagonal:
     """Reduce Hermitian a (n, n), n >= 1, to T = Q^H A Q, real symmetric tridiagonal."""
     n = a.shape[0]
     a = np.array(a, copy=True)
-    adjoint = (lambda m: m.conj().T) if a.dtype.kind == "c" else (lambda m: m.T)
     n_ref = max(n - 2, 0)
     d = np.empty(n)
     e = np.empty(max(n - 1, 0), dtype=a.dtype)
     v_all = np.zeros((n, n_ref), dtype=a.dtype)
-    w_all = np.zeros((n, n_ref), dtype=a.dtype)
     tau_all = np.zeros(n_ref)
+    reduce = _reduce_unblocked if n <= UNBLOCKED else _reduce_blocked
+    reduce(a, d, e, v_all, tau_all)
+    if n >= 2:
+        e[n - 2] = a[n - 1, n - 2]
+        d[n - 2] = a[n - 2, n - 2].real
+    d[n - 1] = a[n - 1, n - 1].real
+    phases = None
+    if a.dtype.kind == "c":
+        # T <- D^H T D with phase_0 = 1, phase_{k+1} = phase_k e_k / |e_k|, so that
+        # conj(phase_{k+1}) e_k phase_k = |e_k|.
+        magnitude = np.abs(e)
+        unit = e / np.where(magnitude > 0, magnitude, 1.0)
+        unit[magnitude == 0] = 1.0
+        phases = np.concatenate(([1.0 + 0.0j], np.cumprod(unit)))
+        e = magnitude
+    return Tridiagonal(d, np.ascontiguousarray(e.real), v_all, tau_all, phases)
+
+
+def _reduce_unblocked(a, d, e, v_all, tau_all) -> None:
+    """Steps k = 0 .. n-3 one at a time, each with its rank-2 update of the trailing matrix:
+    A <- A - X - X^H with X = v w^H."""
+    is_complex = a.dtype.kind == "c"
+    for k in range(v_all.shape[1]):
+        d[k] = a[k, k].real
+        v, tau, beta = householder(a[k + 1 :, k])
+        e[k] = beta
+        v_all[k + 1 :, k] = v
+        tau_all[k] = tau
+        if tau:
+            trailing = a[k + 1 :, k + 1 :]
+            p = trailing @ v
+            p *= tau
+            p -= (0.5 * tau * np.vdot(v, p).real) * v  # w
+            x = np.multiply.outer(v, p.conj() if is_complex else p)
+            trailing -= x
+            trailing -= x.conj().T if is_complex else x.T
+
+
+def _reduce_blocked(a, d, e, v_all, tau_all) -> None:
+    """The steps in panels of BLOCK, the trailing matrix updated only at each panel's end."""
+    n, n_ref = a.shape[0], v_all.shape[1]
+    adjoint = (lambda m: m.conj().T) if a.dtype.kind == "c" else (lambda m: m.T)
+    w_all = np.zeros((n, n_ref), dtype=a.dtype)
     for start in range(0, n_ref, BLOCK):
         stop = min(start + BLOCK, n_ref)
         for k in range(start, stop):
@@ -80,17 +125,3 @@ def tridiagonalize(a: np.ndarray) -> Tridiagonal:
         vp = v_all[stop:, start:stop]
         wp = w_all[stop:, start:stop]
         a[stop:, stop:] -= vp @ adjoint(wp) + wp @ adjoint(vp)
-    if n >= 2:
-        e[n - 2] = a[n - 1, n - 2]
-        d[n - 2] = a[n - 2, n - 2].real
-    d[n - 1] = a[n - 1, n - 1].real
-    phases = None
-    if a.dtype.kind == "c":
-        # T <- D^H T D with phase_0 = 1, phase_{k+1} = phase_k e_k / |e_k|, so that
-        # conj(phase_{k+1}) e_k phase_k = |e_k|.
-        magnitude = np.abs(e)
-        unit = e / np.where(magnitude > 0, magnitude, 1.0)
-        unit[magnitude == 0] = 1.0
-        phases = np.concatenate(([1.0 + 0.0j], np.cumprod(unit)))
-        e = magnitude
-    return Tridiagonal(d, np.ascontiguousarray(e.real), v_all, tau_all, phases)

@@ -1,9 +1,10 @@
 """Eigen-decompositions: eigh/eigvalsh for symmetric and Hermitian matrices, eig/eigvals for
 general real ones. Return conventions are numpy.linalg's.
 
-Symmetric/Hermitian (eigh): A = Q T Q^H by a blocked Householder reduction to a real tridiagonal
+Symmetric/Hermitian (eigh): A = Q T Q^H by a (blocked) Householder reduction to a real tridiagonal
 T (`_tridiagonal`), T = Z diag(w) Z^T by Cuppen's divide and conquer with Gu-Eisenstat
-eigenvectors (`_divide_and_conquer`), and the eigenvectors of A are Q Z.
+eigenvectors (`_divide_and_conquer`; implicit QR on Python floats for a small T and for the
+leaves, `_implicit_qr`), and the eigenvectors of A are Q Z.
 Golub & Van Loan, Matrix Computations 4th ed. §8.3 and §8.4.
 
 General real (eig): balancing, Householder reduction to upper Hessenberg form, Francis

@@ -13,6 +13,8 @@ svd: A = U diag(S) V^H in three steps (Golub & Van Loan, Matrix Computations 4th
    the spans of those odd and even parts, orthogonal to the vectors already found (together
    they are an invariant subspace of the Golub-Kahan matrix to working precision), then the SVD
    of the small matrix U_c^T B V_c by a recursive call (see `_group_bases`).
+A small B (n <= QR_MAX) skips steps 2-3 for the Golub-Kahan implicit QR iteration on B itself
+(G&VL Algorithm 8.6.2, `_implicit_qr`), which gives U and V directly.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ import numpy as np
 from nashai.math.errors import LinAlgError
 from nashai.math.linalg._bidiagonal import bidiagonalize
 from nashai.math.linalg._divide_and_conquer import tridiagonal_eigh
+from nashai.math.linalg._implicit_qr import bidiagonal_qr
 from nashai.math.linalg._scaling import power_of_two_scale
 from nashai.math.linalg._validation import as_float_matrix
 from nashai.math.linalg.eigen import eigh, eigvalsh
+from nashai.math.linalg.qr import qr
 
 EPS = float(np.finfo(np.float64).eps)
 # Singular values at most SMALL_SIGMA * sigma_max get their vectors by Rayleigh-Ritz. Reading u_i
@@ -32,6 +36,11 @@ EPS = float(np.finfo(np.float64).eps)
 # (sigma_i + sigma_j) (through the eigenvector of -sigma_j), times a modest factor for clusters:
 # 2^-7 ~ 0.008 keeps U and V orthogonal to ~1e-14 in the tests.
 SMALL_SIGMA = 2.0**-7
+# Up to these sizes the bidiagonal SVD is the implicit QR of `_implicit_qr` on Python floats,
+# faster there than divide and conquer (which pays a fixed price per NumPy call); values alone
+# need no rotation products, which moves the crossing point up.
+QR_MAX = 40
+QR_VALUES_MAX = 96
 
 
 def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False):
@@ -50,15 +59,19 @@ def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool 
         compute_uv is False.
     """
     arr = as_float_matrix(a, "a")
-    m, n = arr.shape
     if hermitian:
         return _svd_hermitian(arr, compute_uv)
-    if m < n:  # A^H = U' S V'^H  gives  A = V' S U'^H
+    return _svd(arr, full_matrices, compute_uv)
+
+
+def _svd(a: np.ndarray, full_matrices: bool, compute_uv: bool):
+    """svd of a validated float matrix (M, N)."""
+    if a.shape[0] < a.shape[1]:  # A^H = U' S V'^H  gives  A = V' S U'^H
         if not compute_uv:
-            return _svd_tall(arr.conj().T, False, False)
-        u, s, vh = _svd_tall(arr.conj().T, full_matrices, True)
+            return _svd_tall(a.conj().T, False, False)
+        u, s, vh = _svd_tall(a.conj().T, full_matrices, True)
         return vh.conj().T, s, u.conj().T
-    return _svd_tall(arr, full_matrices, compute_uv)
+    return _svd_tall(a, full_matrices, compute_uv)
 
 
 def _svd_hermitian(a: np.ndarray, compute_uv: bool):
@@ -95,6 +108,8 @@ def bidiagonal_svd(d: np.ndarray, e: np.ndarray, compute_uv: bool = True):
     Returns s (n,) descending, and X, Y (n, n) orthogonal (None, None if not compute_uv).
     """
     n = d.shape[0]
+    if n <= QR_MAX or (not compute_uv and n <= QR_VALUES_MAX):
+        return bidiagonal_qr(d, e, compute_uv)
     off = np.empty(2 * n - 1)
     off[0::2] = d
     off[1::2] = e
@@ -112,7 +127,7 @@ def bidiagonal_svd(d: np.ndarray, e: np.ndarray, compute_uv: bool = True):
         middle = z[:, n - r : n + r]  # +-sigma for the r smallest, mixed among themselves
         yc, xc = _group_bases(middle[0::2], middle[1::2], y, x, r)
         k = xc.T @ _bidiagonal_times(d, e, yc)  # (r, r) = Xc^T B Yc
-        uk, sk, vkh = svd(k)
+        uk, sk, vkh = _svd_tall(k, True, True)
         x = np.concatenate((x, xc @ uk), axis=1)
         y = np.concatenate((y, yc @ vkh.T), axis=1)
         s = np.concatenate((s, sk))
@@ -158,6 +173,9 @@ def lstsq(a, b, rcond: float | None = None):
     x = V diag(1/s_i for s_i > rcond s_max, else 0) U^H b (Golub & Van Loan §5.5.4), with U^H b
     and V y applied through the Householder reflectors of the bidiagonalisation, never formed;
     the residuals come from the part of U_B^H b beyond the first N rows, as in LAPACK's xGELSD.
+    When the singular values alone are cheap (min(M, N) <= QR_VALUES_MAX) and show full rank,
+    the singular vectors are skipped: with A = U_B B V_B^H, x = V_B B^-1 (U_B^H b)[:N] for tall A
+    and the minimum-norm x = U_B [B^-H (V_B^H b); 0] for wide A, by bidiagonal substitution.
 
     Args:
         a: (M, N) matrix.
@@ -187,6 +205,8 @@ def lstsq(a, b, rcond: float | None = None):
         rcond = EPS * max(m, n)
     elif rcond < 0:
         rcond = EPS
+    if m >= 2 * n > 0 and arr.dtype.kind == "f":  # much taller than wide: QR first, as xGELSD
+        return _lstsq_through_qr(arr, rhs2, rcond, one_d)
     tall = m >= n
     work = arr if tall else arr.conj().T  # (p, q) with p >= q: a or a^H
     x = np.zeros((n, rhs2.shape[1]), dtype=rhs2.dtype)
@@ -197,8 +217,21 @@ def lstsq(a, b, rcond: float | None = None):
             residuals = (np.abs(rhs2) ** 2).sum(axis=0)
         return (x[:, 0] if one_d else x), residuals, 0, s
     scale = power_of_two_scale(work)
-    bd = bidiagonalize(work / scale)
-    s, left, right = bidiagonal_svd(bd.d, bd.e)  # work / scale = Q_u [left S right^T; 0] Q_v^H
+    bd = bidiagonalize(work / scale)  # work / scale = Q_u [B; 0] Q_v^H
+    q = bd.d.shape[0]
+    if q <= QR_VALUES_MAX:  # the values alone are cheap: full rank needs no singular vectors
+        s = bidiagonal_svd(bd.d, bd.e, compute_uv=False)[0] * scale
+        if np.count_nonzero(s > rcond * s.max()) == q:
+            if tall:  # x = Q_v B^-1 (Q_u^H b)[:n] / scale
+                transformed = bd.left_adjoint_times(rhs2)
+                x = bd.right_vectors(_bidiagonal_solve(bd.d, bd.e, transformed[:n])) / scale
+                if m > n:
+                    residuals = (np.abs(transformed[n:]) ** 2).sum(axis=0)
+            else:  # the minimum-norm x = Q_u [B^-T (Q_v^H b); 0] / scale
+                y = _bidiagonal_solve(bd.d, bd.e, bd.right_adjoint_times(rhs2), transpose=True)
+                x = bd.left_vectors(y) / scale
+            return (x[:, 0] if one_d else x), residuals, q, s
+    s, left, right = bidiagonal_svd(bd.d, bd.e)  # B = left diag(s) right^T
     s = s * scale
     keep = s > rcond * s.max()
     rank = int(np.count_nonzero(keep))
@@ -212,6 +245,41 @@ def lstsq(a, b, rcond: float | None = None):
         coefficients = right[:, keep].T @ bd.right_adjoint_times(rhs2)
         x = bd.left_vectors(left[:, keep] @ (coefficients / s[keep, None]))
     return (x[:, 0] if one_d else x), residuals, rank, s
+
+
+def _lstsq_through_qr(a: np.ndarray, rhs: np.ndarray, rcond: float, one_d: bool):
+    """lstsq for M >= 2N: with a = Q R (Q (M, N) orthonormal), min ||b - a x|| = min ||Q^T b - R x||
+    plus the part of b outside range(Q), and a and R have the same singular values; so the SVD
+    work shrinks from (M, N) to (N, N) after one blocked QR (Golub & Van Loan §5.4.3)."""
+    q, r = qr(a)
+    projected = q.T @ rhs  # (N, K)
+    x, _, rank, s = lstsq(r, projected, rcond=rcond)
+    residuals = np.zeros(0)
+    if rank == a.shape[1]:
+        residuals = (np.abs(rhs - q @ projected) ** 2).sum(axis=0)
+    return (x[:, 0] if one_d else x), residuals, rank, s
+
+
+def _bidiagonal_solve(
+    d: np.ndarray, e: np.ndarray, c: np.ndarray, transpose: bool = False
+) -> np.ndarray:
+    """y (n, k) with B y = c (back substitution), or B^T y = c (forward), B = bidiag(d, e).
+
+    y_i = (c_i - e_i y_{i+1}) / d_i from the bottom, or (c_i - e_{i-1} y_{i-1}) / d_i from the
+    top: a sequence of n steps, run on Python numbers one right-hand side at a time.
+    """
+    n = d.shape[0]
+    d, e = d.tolist(), e.tolist()
+    y = np.empty_like(c)
+    steps = range(n) if transpose else range(n - 1, -1, -1)
+    for column in range(c.shape[1]):
+        rhs = c[:, column].tolist()
+        previous = 0.0
+        for i in steps:
+            coupling = (e[i - 1] if i > 0 else 0.0) if transpose else (e[i] if i < n - 1 else 0.0)
+            previous = rhs[i] = (rhs[i] - coupling * previous) / d[i]
+        y[:, column] = rhs
+    return y
 
 
 _NOT_GIVEN = object()
@@ -249,7 +317,7 @@ def pinv(a, rcond: float | None = None, hermitian: bool = False, *, rtol=_NOT_GI
         large = s > rcond * s.max()
         inverse = np.where(large, 1.0 / np.where(large, w, 1.0), 0.0)
         return (v * inverse) @ v.conj().T
-    u, s, vh = svd(arr, full_matrices=False)
+    u, s, vh = _svd(arr, False, True)
     large = s > rcond * s.max()
     inverse = np.where(large, 1.0 / np.where(large, s, 1.0), 0.0)
     return (vh.conj().T * inverse) @ u.conj().T
@@ -270,7 +338,7 @@ def matrix_rank(A, tol: float | None = None, hermitian: bool = False, *, rtol=No
     if hermitian:
         s = np.abs(eigvalsh(arr))
     else:
-        s = svd(arr, compute_uv=False)
+        s = _svd(arr, True, False)
     if tol is None:
         if rtol is None:
             rtol = max(arr.shape) * EPS
