@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from nn_testing import assert_close, compare_function, compare_module, random_inputs
+from nn_testing import DEVICE, assert_close, compare_function, compare_module, random_inputs
 
 import nashai.autograd as ag
 from nashai.nn.functional.normalization import batch_norm, group_norm, layer_norm, rms_norm
@@ -31,7 +31,8 @@ def test_batch_norm_training_matches_torch_and_updates_running_stats(shape, dtyp
     torch_mean, torch_var = torch.zeros(shape[1], dtype=getattr(torch, dtype)), None
     torch_mean = torch.tensor(stats["mean"])
     torch_var = torch.tensor(np.abs(stats["var"]) + 0.5)
-    mean, var = ag.tensor(stats["mean"]), ag.tensor(np.abs(stats["var"]) + 0.5)
+    mean = ag.tensor(stats["mean"], device=DEVICE)
+    var = ag.tensor(np.abs(stats["var"]) + 0.5, device=DEVICE)
     compare_function(
         lambda x, w, b: F.batch_norm(x, torch_mean, torch_var, w, b, True, 0.3, 1e-4),
         lambda x, w, b: batch_norm(x, mean, var, w, b, True, 0.3, 1e-4),
@@ -48,7 +49,9 @@ def test_batch_norm_eval_uses_running_stats(dtype):
     var = np.abs(var) + 0.5
     compare_function(
         lambda x, w, b: F.batch_norm(x, torch.tensor(mean), torch.tensor(var), w, b, False),
-        lambda x, w, b: batch_norm(x, ag.tensor(mean), ag.tensor(var), w, b, False),
+        lambda x, w, b: batch_norm(
+            x, ag.tensor(mean, device=DEVICE), ag.tensor(var, device=DEVICE), w, b, False
+        ),
         [x, weight, bias],
     )
 

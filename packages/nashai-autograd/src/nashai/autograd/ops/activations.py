@@ -29,16 +29,20 @@ def _sigmoid_array(xp, x):
 
 
 class ReLU(Function):
+    """max(x, 0). The derivative is kept as a 0/1 mask in x's dtype, so backward is one product
+    of equal dtypes (a select, `where(x > 0, grad, 0)`, costs several times more on NumPy)."""
+
     @staticmethod
     def forward(ctx, x):
         out = ctx.xp.maximum(x.array, 0)
-        ctx.save_for_backward(constant(out > 0, ctx.backend))
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(constant((out > 0).astype(out.dtype), ctx.backend))
         return out
 
     @staticmethod
     def backward(ctx, grad):  # relu'(x) = 1 for x > 0, else 0
         (positive,) = ctx.saved_tensors
-        return where(positive, grad, 0.0)
+        return grad * positive
 
 
 class Sigmoid(Function):

@@ -1,8 +1,8 @@
 """Activation functions, as torch.nn.functional: relu, leaky_relu, elu, gelu, silu, swish, mish,
 sigmoid, tanh, softplus, softmax, log_softmax.
 
-relu, gelu, silu, sigmoid, tanh, softplus, softmax and log_softmax are nashai.autograd's single
-ops. leaky_relu, elu and mish are single ops here, each with its derivative in closed form,
+gelu, silu, sigmoid, tanh, softplus, softmax and log_softmax are nashai.autograd's single
+ops. relu, leaky_relu, elu and mish are single ops here, each with its derivative in closed form,
 written with Tensor ops so it can be differentiated again. swish composes x · σ(βx), so β may be
 a learnable Tensor.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 
 import nashai.autograd as ag
-from nashai.autograd import Function, Tensor
+from nashai.autograd import Function, Tensor, engine
 from nashai.autograd.ops.common import constant
 
 __all__ = [
@@ -86,9 +86,27 @@ class _Mish(Function):
         return grad * (t + x * (1 - t * t) * x.sigmoid())
 
 
+class _ReLU(Function):
+    @staticmethod
+    def forward(ctx, x):
+        out = ctx.xp.maximum(x.array, 0)
+        ctx.save_for_backward(constant(out > 0, ctx.backend))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):  # relu'(x) = 1 for x > 0, else 0: a product with the mask
+        (positive,) = ctx.saved_tensors
+        if engine.is_grad_enabled():  # create_graph: a differentiable product
+            return grad * positive.to(grad.dtype)
+        return constant(grad.array * positive.array, ctx.backend)  # bool -> 0/1, no cast pass
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """max(x, 0) elementwise."""
-    return ag.relu(input)
+    """max(x, 0) elementwise. One op whose backward multiplies by the saved mask x > 0
+    (cheaper than a select)."""
+    if input.dtype.kind != "f":
+        return ag.relu(input)
+    return _ReLU.apply(input)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:

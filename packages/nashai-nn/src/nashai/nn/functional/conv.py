@@ -15,9 +15,9 @@ and the backward pass is two more products (Goodfellow, Bengio & Courville, Deep
 A transposed convolution is the same three products in the other order: its forward is the
 convolution's input gradient (col2im of Wᵀ x) and its input gradient is a convolution.
 
-im2col reads the windows as one strided view of the padded input (no copy) and copies it once
-into the matrix layout; col2im loops over the ΠK kernel offsets, adding one strided slice per
-offset for the whole batch and every channel at once. Everything runs on the backend's `xp`.
+im2col and col2im loop over the ΠK kernel offsets, each step one strided slice of the padded
+input for the whole batch and every channel at once (im2col copies it into the matrix layout,
+col2im adds it back). Everything runs on the backend's `xp` with basic indexing only.
 
 Double backward works: under create_graph the backward passes are written with the same ops
 (a convolution's input gradient is a transposed convolution, and so on), which record a graph.
@@ -115,41 +115,31 @@ def pad_array(xp, a, pads, value=0.0):
     return out
 
 
-def window_view(xp, padded, kernel, stride, dilation, counts, order="kernel_first"):
-    """The sliding windows of `padded` (N, C, *P) as a strided view, without copying.
-
-    order 'kernel_first' gives (C, *K, N, *counts), the im2col layout; 'kernel_last' gives
-    (N, C, *counts, *K), the pooling layout.
-    """
-    stride_n, stride_c, *strides = padded.strides
-    kernel_strides = tuple(s * d for s, d in zip(strides, dilation, strict=True))
-    step_strides = tuple(s * t for s, t in zip(strides, stride, strict=True))
-    as_strided = xp.lib.stride_tricks.as_strided
-    if order == "kernel_first":
-        shape = (padded.shape[1], *kernel, padded.shape[0], *counts)
-        return as_strided(padded, shape, (stride_c, *kernel_strides, stride_n, *step_strides))
-    shape = (*padded.shape[:2], *counts, *kernel)
-    return as_strided(padded, shape, (stride_n, stride_c, *step_strides, *kernel_strides))
-
-
-def im2col(xp, a, kernel, stride, dilation, pads, groups):
-    """(N, C, *S) -> (g, C/g·ΠK, N·L) windows as columns, and the output counts per dim."""
-    counts = output_counts(a.shape[2:], kernel, stride, dilation, pads)
-    view = window_view(xp, pad_array(xp, a, pads), kernel, stride, dilation, counts)
-    channels = a.shape[1]
-    cols = view.reshape(groups, channels // groups * math.prod(kernel), -1)
-    return cols, counts
-
-
 def window_slices(kernel, stride, dilation, counts):
-    """Per kernel offset (row-major), the strided slice of the padded (N, C, *P) input that the
-    offset reads in every window."""
+    """Per kernel offset (row-major), the strided slice of a padded (N, C, *P) or (C, N, *P)
+    array that the offset reads in every window."""
     everything = (slice(None), slice(None))
     for offsets in itertools.product(*(range(k) for k in kernel)):
         yield everything + tuple(
             slice(o * d, o * d + s * (c - 1) + 1, s)
             for o, d, s, c in zip(offsets, dilation, stride, counts, strict=True)
         )
+
+
+def im2col(xp, a, kernel, stride, dilation, pads, groups):
+    """(N, C, *S) -> (g, C/g·ΠK, N·L) windows as columns, and the output counts per dim.
+
+    One strided slice of the padded input per kernel offset, copied into its block of rows:
+    basic indexing only, so it runs on any backend's arrays (no stride tricks, which not every
+    array library offers), and on NumPy as fast as copying one strided view of all the windows.
+    """
+    counts = output_counts(a.shape[2:], kernel, stride, dilation, pads)
+    padded = xp.moveaxis(pad_array(xp, a, pads), 0, 1)  # (C, N, *P), a view
+    channels, taps = a.shape[1], math.prod(kernel)
+    cols = xp.empty((channels, taps, a.shape[0], *counts), dtype=a.dtype)
+    for j, window in enumerate(window_slices(kernel, stride, dilation, counts)):
+        cols[:, j] = padded[window]  # (C, N, *counts): tap j of every window
+    return cols.reshape(groups, channels // groups * taps, -1), counts
 
 
 def col2im(xp, cols, batch, channels, spatial, kernel, stride, dilation, pads, counts):

@@ -1,9 +1,14 @@
-"""linear, embedding and dropout, as torch.nn.functional."""
+"""linear, embedding and dropout, as torch.nn.functional.
+
+linear is one fused op (matmul and bias add, with a hand-written backward): a training step
+records one node per layer instead of three (transpose, matmul, add), and the weight's gradient
+comes out in the weight's own layout, so it is stored without a copy.
+"""
 
 from __future__ import annotations
 
 import nashai.autograd as ag
-from nashai.autograd import Tensor
+from nashai.autograd import Function, Tensor
 
 __all__ = ["dropout", "embedding", "linear"]
 
@@ -20,8 +25,39 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"dimension (shape {tuple(input.shape)}), but the weight of shape "
             f"{tuple(weight.shape)} expects {weight.shape[-1]}"
         )
-    output = input.matmul(weight.mT if weight.ndim == 2 else weight)
-    return output if bias is None else output + bias
+    if weight.ndim != 2 or input.ndim == 0:
+        output = input.matmul(weight.mT if weight.ndim == 2 else weight)
+        return output if bias is None else output + bias
+    if input.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
+        raise RuntimeError(
+            f"linear: input, weight and bias must have the same dtype, got {input.dtype}, "
+            f"{weight.dtype} and {None if bias is None else bias.dtype}; convert with .to(dtype)"
+        )
+    return _Linear.apply(input, weight, bias)
+
+
+class _Linear(Function):
+    """y = x Wᵀ + b as one node. Backward (with g = dL/dy, leading dimensions flattened):
+    dx = g W, dW = gᵀ x, db = Σ_rows g; written with Tensor ops, so it differentiates again."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        output = x.array @ weight.array.T  # (*, out_features), a fresh array
+        if bias is not None:
+            output += bias.array
+        return output
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        needs_x, needs_weight, needs_bias = ctx.needs_input_grad
+        rows = grad.reshape(-1, grad.shape[-1])  # (M, out_features)
+        return (
+            grad.matmul(weight) if needs_x else None,  # (*, in_features)
+            rows.mT.matmul(x.reshape(-1, x.shape[-1])) if needs_weight else None,
+            rows.sum(0) if needs_bias else None,
+        )
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:

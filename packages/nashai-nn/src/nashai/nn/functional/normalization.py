@@ -219,6 +219,11 @@ def _check_param(name: str, label: str, param, shape: tuple, input: Tensor) -> N
         raise RuntimeError(
             f"{name}: input ({input.dtype}) and {label} ({param.dtype}) must have the same dtype"
         )
+    if param.device != input.device:  # running statistics enter as arrays: check them here
+        raise RuntimeError(
+            f"{name}: expected {label} on the input's device {input.device}, but it is on "
+            f"{param.device}; move it with .to(device)"
+        )
 
 
 def _check_float(name: str, input: Tensor) -> None:

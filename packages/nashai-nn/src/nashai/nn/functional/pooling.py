@@ -1,9 +1,9 @@
 """Pooling: max_pool1d/2d/3d (with indices), avg_pool1d/2d/3d, adaptive_avg_pool1d/2d.
 
-max and average pooling are fused ops over strided views of the padded input (no copy of the
-windows): max pooling takes the elementwise maximum of the ΠK slices, one per kernel offset,
+max and average pooling are fused ops over strided slices of the padded input, one per kernel
+offset (no copy of the windows): max pooling takes the elementwise maximum of the ΠK slices
 and keeps a mask per offset of where each window's (first) maximum is; its backward sends each
-output gradient to that one input. Average pooling sums the window view, and its backward
+output gradient to that one input. Average pooling adds the ΠK slices, and its backward
 spreads the gradient evenly over the window. The loops run over the kernel offsets, each step
 one strided slice for the whole batch and every channel.
 
@@ -20,7 +20,7 @@ from nashai.autograd import engine
 from nashai.autograd.function import Function
 from nashai.autograd.ops.common import constant
 from nashai.autograd.tensor import Tensor
-from nashai.nn.functional.conv import ntuple, pad_array, window_slices, window_view
+from nashai.nn.functional.conv import ntuple, pad_array, window_slices
 
 __all__ = [
     "adaptive_avg_pool1d",
@@ -261,12 +261,13 @@ class AvgPoolNd(Function):
     def forward(ctx, x, geometry, divisor):
         xp, a = ctx.xp, x.array
         kernel, stride, counts, pads = geometry
-        ones = (1,) * len(kernel)
-        view = window_view(
-            xp, pad_array(xp, a, pads), kernel, stride, ones, counts, order="kernel_last"
-        )
+        padded = pad_array(xp, a, pads)
+        windows = window_slices(kernel, stride, (1,) * len(kernel), counts)
+        total = padded[next(windows)].copy()
+        for window in windows:  # one strided slice per kernel offset
+            total += padded[window]
         ctx.shape, ctx.geometry, ctx.divisor = a.shape, geometry, divisor
-        return view.sum(axis=tuple(range(-len(kernel), 0))) / divisor
+        return total / divisor
 
     @staticmethod
     def backward(ctx, grad):
