@@ -112,76 +112,56 @@ class RNNScan(Function):
 
 
 class LSTMScan(Function):
-    """The LSTM recurrence; out (T + 1, N, H): every h', then the final cell state c_T.
-
-    One tanh per step serves all four gates: σ(x) = (1 + tanh(x/2)) / 2, and the halving is
-    folded into the columns of Gx + b_hh and W_hhᵀ of the i, f, o gates (exact: a power of two),
-    so act = a ⊙ tanh(pre) + b with a, b = 1/2, 1/2 (i, f, o) or 1, 0 (g). Each step's work
-    writes into preallocated arrays; backward precomputes every factor that does not depend on
-    the incoming gradient over all T steps at once, leaving five small ops per step.
-    """
+    """The LSTM recurrence; out (T + 1, N, H): every h', then the final cell state c_T."""
 
     @staticmethod
     def forward(ctx, input_proj, h0, c0, w_hh, b_hh, reverse):
         xp = ctx.xp
-        length, batch, size = input_proj.shape[0], input_proj.shape[1], h0.shape[-1]
-        dtype = input_proj.dtype
-        scale = xp.full(4 * size, 0.5, dtype=dtype)  # (4H,): 1/2 for i, f, o; 1 for g
-        scale[2 * size : 3 * size] = 1.0
-        shift = 1.0 - scale  # 1/2 for i, f, o; 0 for g
-        gx = (input_proj.array + b_hh.array) * scale  # (T, N, 4H)
-        w_t = xp.ascontiguousarray(w_hh.array.T * scale)  # (H, 4H)
-        out = xp.empty((length + 1, batch, size), dtype=dtype)
-        gates = xp.empty(gx.shape, dtype=dtype)  # i, f, g, o after activation
-        cells = xp.empty((length, batch, size), dtype=dtype)
-        tanh_cells = xp.empty_like(cells)
+        gx, w_t = input_proj.array, xp.ascontiguousarray(w_hh.array.T)  # fast matmul
+        length, batch, size = gx.shape[0], gx.shape[1], h0.shape[-1]
+        out = xp.empty((length + 1, batch, size), dtype=gx.dtype)
+        gates = xp.empty(gx.shape, dtype=gx.dtype)  # (T, N, 4H): i, f, g, o after activation
+        cells = xp.empty((length, batch, size), dtype=gx.dtype)
         h, c = h0.array, c0.array
         for t in _steps(length, reverse):
-            act = gates[t]  # (N, 4H)
-            xp.matmul(h, w_t, out=act)
-            act += gx[t]
-            xp.tanh(act, out=act)
-            act *= scale
-            act += shift
+            pre = gx[t] + h @ w_t + b_hh.array
+            act = _sigmoid(xp, pre)
+            act[:, 2 * size : 3 * size] = xp.tanh(pre[:, 2 * size : 3 * size])
             i, f, g, o = (act[:, k * size : (k + 1) * size] for k in range(4))
-            c = xp.multiply(f, c, out=cells[t])
-            c += i * g  # c' = f ⊙ c + i ⊙ g
-            h = xp.multiply(o, xp.tanh(c, out=tanh_cells[t]), out=out[t])  # h' = o ⊙ tanh(c')
+            c = f * c + i * g
+            h = o * xp.tanh(c)
+            gates[t], cells[t], out[t] = act, c, h
         out[length] = c
         ctx.reverse = reverse
         ctx.save_for_backward(
             h0, c0, w_hh, constant(out[:length], ctx.backend), constant(gates, ctx.backend),
-            constant(cells, ctx.backend), constant(tanh_cells, ctx.backend),
+            constant(cells, ctx.backend),
         )  # fmt: skip
         return out
 
     @staticmethod
     def backward(ctx, grad):
         _no_double_backward()
-        h0, c0, w_hh, hidden, gates, cells, tanh_cells = ctx.saved_tensors
+        h0, c0, w_hh, hidden, gates, cells = ctx.saved_tensors
         xp, w, grad = ctx.xp, w_hh.array, grad.array
-        hidden, gates, cells, tanh_cells = hidden.array, gates.array, cells.array, tanh_cells.array
-        length, batch, size = hidden.shape
+        hidden, gates, cells = hidden.array, gates.array, cells.array
+        length, size = hidden.shape[0], hidden.shape[-1]
         previous_cells = _previous_states(xp, cells, c0.array, ctx.reverse)
-        i, f, g, o = (gates[..., k * size : (k + 1) * size] for k in range(4))
-        # d pre / d c' for the gates i, f, g (times dL/dc'), and d pre / d h' for o (times dL/dh')
-        factors = xp.empty_like(gates).reshape(length, batch, 4, size)
-        factors[:, :, 0] = g * i * (1 - i)  # through σ' = σ (1 - σ)
-        factors[:, :, 1] = previous_cells * f * (1 - f)
-        factors[:, :, 2] = i * (1 - g * g)  # through tanh' = 1 - tanh²
-        factors[:, :, 3] = tanh_cells * o * (1 - o)
-        cell_from_hidden = o * (1 - tanh_cells * tanh_cells)  # d c'-path of h' = o ⊙ tanh(c')
-        grad_gates = xp.empty_like(factors)  # (T, N, 4, H)
+        grad_gates = xp.empty_like(gates)
         grad_h = xp.zeros_like(h0.array)
-        grad_c = grad[length].copy()  # the gradient of c_T, the last row of the output
+        grad_c = grad[length]  # the gradient of c_T, the last row of the output
         for t in reversed(_steps(length, ctx.reverse)):
-            grad_h += grad[t]
-            grad_c += grad_h * cell_from_hidden[t]
-            xp.multiply(factors[t, :, :3], grad_c[:, None], out=grad_gates[t, :, :3])
-            xp.multiply(factors[t, :, 3], grad_h, out=grad_gates[t, :, 3])
-            grad_c *= f[t]
-            grad_h = grad_gates[t].reshape(batch, 4 * size) @ w
-        grad_gates = grad_gates.reshape(gates.shape)
+            i, f, g, o = (gates[t][:, k * size : (k + 1) * size] for k in range(4))
+            grad_h = grad_h + grad[t]
+            tanh_c = xp.tanh(cells[t])
+            grad_c = grad_c + grad_h * o * (1 - tanh_c * tanh_c)
+            step = grad_gates[t]
+            step[:, :size] = grad_c * g * i * (1 - i)  # through σ' = σ (1 - σ)
+            step[:, size : 2 * size] = grad_c * previous_cells[t] * f * (1 - f)
+            step[:, 2 * size : 3 * size] = grad_c * i * (1 - g * g)
+            step[:, 3 * size :] = grad_h * tanh_c * o * (1 - o)
+            grad_c = grad_c * f
+            grad_h = step @ w
         grads = _hidden_gradients(ctx, grad_gates, grad_gates, grad_h, hidden, h0)
         grad_gx, grad_h0, grad_w_hh, grad_b_hh = grads
         return grad_gx, grad_h0, constant(grad_c, ctx.backend), grad_w_hh, grad_b_hh, None
