@@ -49,9 +49,10 @@ class _ConvNd(Module):
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
-        output_padding=0,
         device=None,
         dtype=None,
+        *,
+        output_padding=0,
     ) -> None:
         super().__init__()
         name, n = type(self).__name__, self.n_dims
@@ -134,7 +135,17 @@ class _ConvNd(Module):
         return text
 
 
-class Conv1d(_ConvNd):
+class _Conv(_ConvNd):
+    """A (non-transposed) convolution: pad as padding_mode says, then the functional op."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        input, padding = self._padded(input)
+        return self._convolve(
+            input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups
+        )
+
+
+class Conv1d(_Conv):
     """1-D convolution over (N, C_in, L) -> (N, C_out, L_out), as torch.nn.Conv1d.
 
     Args:
@@ -145,44 +156,10 @@ class Conv1d(_ConvNd):
     """
 
     n_dims = 1
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device=None,
-        dtype=None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            0,
-            device,
-            dtype,
-        )
-
-    def forward(self, input: Tensor) -> Tensor:
-        input, padding = self._padded(input)
-        return conv1d(
-            input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups
-        )
+    _convolve = staticmethod(conv1d)
 
 
-class Conv2d(_ConvNd):
+class Conv2d(_Conv):
     """2-D convolution over (N, C_in, H, W) -> (N, C_out, H_out, W_out), as torch.nn.Conv2d.
 
     Args:
@@ -197,81 +174,15 @@ class Conv2d(_ConvNd):
         weight: (out_channels, in_channels/groups, kH, kW); bias: (out_channels,) or None.
     """
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device=None,
-        dtype=None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            0,
-            device,
-            dtype,
-        )
-
-    def forward(self, input: Tensor) -> Tensor:
-        input, padding = self._padded(input)
-        return conv2d(
-            input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups
-        )
+    n_dims = 2
+    _convolve = staticmethod(conv2d)
 
 
-class Conv3d(_ConvNd):
+class Conv3d(_Conv):
     """3-D convolution over (N, C_in, D, H, W), as torch.nn.Conv3d (see Conv2d)."""
 
     n_dims = 3
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device=None,
-        dtype=None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            0,
-            device,
-            dtype,
-        )
-
-    def forward(self, input: Tensor) -> Tensor:
-        input, padding = self._padded(input)
-        return conv3d(
-            input, self.weight, self.bias, self.stride, padding, self.dilation, self.groups
-        )
+    _convolve = staticmethod(conv3d)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -306,9 +217,21 @@ class _ConvTransposeNd(_ConvNd):
             groups,
             bias,
             padding_mode,
-            output_padding,
             device,
             dtype,
+            output_padding=output_padding,
+        )
+
+    def forward(self, input: Tensor, output_size=None) -> Tensor:
+        return self._convolve(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            self._output_padding(input, output_size),
+            self.groups,
+            self.dilation,
         )
 
     def _output_padding(self, input: Tensor, output_size) -> tuple[int, ...]:
@@ -342,18 +265,7 @@ class ConvTranspose1d(_ConvTransposeNd):
     """1-D transposed convolution, as torch.nn.ConvTranspose1d (see ConvTranspose2d)."""
 
     n_dims = 1
-
-    def forward(self, input: Tensor, output_size=None) -> Tensor:
-        return conv_transpose1d(
-            input,
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,
-            self._output_padding(input, output_size),
-            self.groups,
-            self.dilation,
-        )
+    _convolve = staticmethod(conv_transpose1d)
 
 
 class ConvTranspose2d(_ConvTransposeNd):
@@ -372,32 +284,12 @@ class ConvTranspose2d(_ConvTransposeNd):
         weight: (in_channels, out_channels/groups, kH, kW); bias: (out_channels,) or None.
     """
 
-    def forward(self, input: Tensor, output_size=None) -> Tensor:
-        return conv_transpose2d(
-            input,
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,
-            self._output_padding(input, output_size),
-            self.groups,
-            self.dilation,
-        )
+    n_dims = 2
+    _convolve = staticmethod(conv_transpose2d)
 
 
 class ConvTranspose3d(_ConvTransposeNd):
     """3-D transposed convolution, as torch.nn.ConvTranspose3d (see ConvTranspose2d)."""
 
     n_dims = 3
-
-    def forward(self, input: Tensor, output_size=None) -> Tensor:
-        return conv_transpose3d(
-            input,
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,
-            self._output_padding(input, output_size),
-            self.groups,
-            self.dilation,
-        )
+    _convolve = staticmethod(conv_transpose3d)
