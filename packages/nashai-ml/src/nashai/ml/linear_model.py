@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nashai.ml._special import expit, log_softmax, softmax
 from nashai.ml.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -366,18 +367,6 @@ class Lasso(ElasticNet):
 # ----------------------------------------------------------------------------------------------
 
 
-def _softmax(Z: np.ndarray) -> np.ndarray:
-    """Row-wise softmax, stable: exp(z − max z) / Σ exp(z − max z).  (n, K) → (n, K)"""
-    Z = Z - Z.max(axis=1, keepdims=True)
-    E = np.exp(Z)
-    return E / E.sum(axis=1, keepdims=True)
-
-
-def _log_softmax(Z: np.ndarray) -> np.ndarray:
-    Z = Z - Z.max(axis=1, keepdims=True)
-    return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
-
-
 class _MultinomialLoss:
     """f(θ) = (1/n) Σᵢ −log softmax(xᵢW + b)_{yᵢ} + ‖W‖²/(2Cn) and its gradient and Hessian.
 
@@ -398,8 +387,8 @@ class _MultinomialLoss:
     def probabilities(self, theta):
         Z = self.Xa @ theta.reshape(-1, self.K)
         if self.K == 1:
-            return Z, 1.0 / (1.0 + np.exp(-Z))
-        return Z, _softmax(Z)
+            return Z, expit(Z)
+        return Z, softmax(Z)
 
     def value_and_grad(self, theta):
         W = theta.reshape(-1, self.K)
@@ -407,7 +396,7 @@ class _MultinomialLoss:
         if self.K == 1:  # −[y log σ(z) + (1−y) log(1−σ(z))] = log(1 + e^z) − y z
             data = np.sum(np.logaddexp(0.0, Z) - self.Y * Z) / self.n
         else:
-            data = -np.sum(self.Y * _log_softmax(Z)) / self.n
+            data = -np.sum(self.Y * log_softmax(Z)) / self.n
         reg = 0.5 * np.sum(self.penalty[:, None] * W * W)
         grad = self.Xa.T @ (P - self.Y) / self.n + self.penalty[:, None] * W
         return data + reg, grad.ravel()
@@ -573,7 +562,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 rows = order[start : start + self.batch_size]
                 Xb, Yb = problem.Xa[rows], problem.Y[rows]
                 Z = Xb @ W
-                P = 1.0 / (1.0 + np.exp(-Z)) if K == 1 else _softmax(Z)
+                P = expit(Z) if K == 1 else softmax(Z)
                 W -= lr * (Xb.T @ (P - Yb) / len(rows) + problem.penalty[:, None] * W)
                 W = np.sign(W) * np.maximum(np.abs(W) - lr * l1_rows, 0.0)
             value = problem.value_and_grad(W.ravel())[0] + np.sum(l1_rows * np.abs(W))
@@ -595,9 +584,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         """p(class | x): [1 − σ(s), σ(s)] for two classes, softmax(s) otherwise. (n, n_classes)"""
         scores = self.decision_function(X)
         if scores.ndim == 1:
-            p = 1.0 / (1.0 + np.exp(-scores))
+            p = expit(scores)
             return np.stack([1 - p, p], axis=1)
-        return _softmax(scores)
+        return softmax(scores)
 
     def predict_log_proba(self, X) -> np.ndarray:
         return np.log(self.predict_proba(X))
@@ -872,7 +861,7 @@ class SGDClassifier(ClassifierMixin, _BaseSGD):
             )
         scores = self.decision_function(X)
         if self.loss == "log_loss":
-            p = 1.0 / (1.0 + np.exp(-scores))
+            p = expit(scores)
         else:
             p = (np.clip(scores, -1, 1) + 1) / 2
         if p.ndim == 1:

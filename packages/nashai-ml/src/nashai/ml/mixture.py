@@ -31,6 +31,7 @@ import numpy as np
 
 from nashai.math import linalg
 from nashai.math.errors import LinAlgError
+from nashai.ml._special import logsumexp
 from nashai.ml.base import (
     BaseEstimator,
     ConvergenceWarning,
@@ -49,14 +50,6 @@ _ILL_DEFINED = (
     "covariance (for instance caused by singleton or collapsed samples). Try to decrease the "
     "number of components, increase reg_covar, or scale the input data."
 )
-
-
-def _logsumexp(a: np.ndarray) -> np.ndarray:
-    """log Σ_k exp a[:, k], shifted by the row maximum so nothing overflows.  (n, K) → (n,)."""
-    top = np.max(a, axis=1, keepdims=True)
-    top[~np.isfinite(top)] = 0.0
-    with np.errstate(divide="ignore"):
-        return np.log(np.sum(np.exp(a - top), axis=1)) + top[:, 0]
 
 
 def _estimate_gaussian_parameters(X, resp, reg_covar: float, covariance_type: str):
@@ -323,7 +316,7 @@ class GaussianMixture(BaseEstimator):
     def _e_step(self, X: np.ndarray):
         """(mean log p(x_i), log responsibilities (n, K))."""
         weighted = self._estimate_weighted_log_prob(X)
-        log_prob_norm = _logsumexp(weighted)
+        log_prob_norm = logsumexp(weighted)
         with np.errstate(under="ignore"):
             log_resp = weighted - log_prob_norm[:, None]
         return log_prob_norm.mean(), log_resp
@@ -392,7 +385,7 @@ class GaussianMixture(BaseEstimator):
 
     def score_samples(self, X) -> np.ndarray:
         """log p(x_i) = log Σ_k π_k N(x_i | μ_k, Σ_k).  (n, p) → (n,)."""
-        return _logsumexp(self._estimate_weighted_log_prob(self._validate_for_predict(X)))
+        return logsumexp(self._estimate_weighted_log_prob(self._validate_for_predict(X)))
 
     def score(self, X, y=None) -> float:
         """Mean log-likelihood (1/n) Σ_i log p(x_i)."""
@@ -401,7 +394,7 @@ class GaussianMixture(BaseEstimator):
     def predict_proba(self, X) -> np.ndarray:
         """Responsibilities p(k | x_i).  (n, p) → (n, K), rows sum to 1."""
         weighted = self._estimate_weighted_log_prob(self._validate_for_predict(X))
-        return np.exp(weighted - _logsumexp(weighted)[:, None])
+        return np.exp(weighted - logsumexp(weighted)[:, None])
 
     def predict(self, X) -> np.ndarray:
         """Most likely component argmax_k π_k N(x_i | μ_k, Σ_k).  (n, p) → (n,)."""

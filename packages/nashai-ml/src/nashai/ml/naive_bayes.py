@@ -20,6 +20,7 @@ from numbers import Real
 
 import numpy as np
 
+from nashai.ml._special import logsumexp
 from nashai.ml.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -29,13 +30,6 @@ from nashai.ml.base import (
     check_n_features,
     check_X_y,
 )
-
-
-def _logsumexp(a: np.ndarray) -> np.ndarray:
-    """log Σ_c exp a[:, c], shifted by the row maximum so nothing overflows. (n, C) → (n,)."""
-    top = np.max(a, axis=1, keepdims=True)
-    top[~np.isfinite(top)] = 0.0
-    return np.log(np.sum(np.exp(a - top), axis=1)) + top[:, 0]
 
 
 class _BaseNB(ClassifierMixin, BaseEstimator):
@@ -59,7 +53,7 @@ class _BaseNB(ClassifierMixin, BaseEstimator):
     def predict_log_proba(self, X) -> np.ndarray:
         """log p(c | x) = jll(x, c) − logsumexp_c' jll(x, c').  (n, n_features) → (n, n_classes)."""
         jll = self.predict_joint_log_proba(X)
-        return jll - _logsumexp(jll)[:, None]
+        return jll - logsumexp(jll)[:, None]
 
     def predict_proba(self, X) -> np.ndarray:
         """p(c | x), rows summing to one.  X (n, n_features) → (n, n_classes)."""

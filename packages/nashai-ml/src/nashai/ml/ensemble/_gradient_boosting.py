@@ -23,6 +23,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from nashai.ml._special import expit, softmax
 from nashai.ml.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -43,18 +44,6 @@ from nashai.ml.tree._hist_builder import BinnedFeatures, HistParams, grow_hist_t
 from nashai.ml.tree._tree import apply_trees
 
 PAIRS_PER_APPLY = 1 << 22  # (tree, sample) pairs walked down together when predicting
-
-
-def expit(x: np.ndarray) -> np.ndarray:
-    """Logistic sigmoid 1 / (1 + e^−x), without overflow."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def softmax(raw: np.ndarray) -> np.ndarray:
-    """Row-wise softmax of (n, K) scores."""
-    e = np.exp(raw - raw.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def lower_quantile_per_group(values: np.ndarray, group: np.ndarray, n_groups: int, q: float):
