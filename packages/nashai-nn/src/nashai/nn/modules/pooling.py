@@ -52,13 +52,8 @@ class _MaxPoolNd(Module):
             f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
         )
 
-
-class MaxPool1d(_MaxPoolNd):
-    """Max over sliding windows of (N, C, L), as torch.nn.MaxPool1d; stride defaults to
-    kernel_size; return_indices also returns the argmax positions (for MaxUnpool)."""
-
     def forward(self, input: Tensor):
-        return max_pool1d(
+        return self._pool(
             input,
             self.kernel_size,
             self.stride,
@@ -67,6 +62,13 @@ class MaxPool1d(_MaxPoolNd):
             self.ceil_mode,
             self.return_indices,
         )
+
+
+class MaxPool1d(_MaxPoolNd):
+    """Max over sliding windows of (N, C, L), as torch.nn.MaxPool1d; stride defaults to
+    kernel_size; return_indices also returns the argmax positions (for MaxUnpool)."""
+
+    _pool = staticmethod(max_pool1d)
 
 
 class MaxPool2d(_MaxPoolNd):
@@ -79,31 +81,13 @@ class MaxPool2d(_MaxPoolNd):
         ceil_mode: round the output size up.
     """
 
-    def forward(self, input: Tensor):
-        return max_pool2d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
+    _pool = staticmethod(max_pool2d)
 
 
 class MaxPool3d(_MaxPoolNd):
     """Max over sliding windows of (N, C, D, H, W), as torch.nn.MaxPool3d (see MaxPool2d)."""
 
-    def forward(self, input: Tensor):
-        return max_pool3d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
+    _pool = staticmethod(max_pool3d)
 
 
 class _AvgPoolNd(Module):
@@ -162,8 +146,10 @@ class AvgPool2d(_AvgPoolNd):
         super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
         self.divisor_override = divisor_override
 
+    _pool = staticmethod(avg_pool2d)
+
     def forward(self, input: Tensor) -> Tensor:
-        return avg_pool2d(
+        return self._pool(
             input,
             self.kernel_size,
             self.stride,
@@ -177,16 +163,7 @@ class AvgPool2d(_AvgPoolNd):
 class AvgPool3d(AvgPool2d):
     """Mean over sliding windows of (N, C, D, H, W), as torch.nn.AvgPool3d (see AvgPool2d)."""
 
-    def forward(self, input: Tensor) -> Tensor:
-        return avg_pool3d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-            self.divisor_override,
-        )
+    _pool = staticmethod(avg_pool3d)
 
 
 class AdaptiveAvgPool1d(Module):
